@@ -1,0 +1,127 @@
+//! What the task needs from its host: the WIT imports as a trait, so the task logic can run
+//! natively against a test double.
+
+use crate::bindings::environment::OutputError;
+use crate::bindings::http::{HttpError, Request, Response};
+
+pub use crate::bindings::environment::LogLevel;
+
+/// The task's view of its host: outgoing HTTP, task variables, the filtered environment,
+/// outputs, secrets, the log and the clock.
+pub trait Host {
+    /// Sends one HTTP request (WIT `http.send`).
+    fn send(&mut self, request: &Request) -> Result<Response, HttpError>;
+    /// Reads a task variable (WIT `environment.get-variable`).
+    fn variable(&mut self, name: &str) -> Option<String>;
+    /// Reads an allowed environment variable (WIT `environment.get-env`).
+    fn env(&mut self, name: &str) -> Option<String>;
+    /// Sets an output variable (WIT `environment.set-output`).
+    fn set_output(&mut self, name: &str, value: &str, secret: bool) -> Result<(), OutputError>;
+    /// Registers a secret for masking (WIT `environment.register-secret`).
+    fn register_secret(&mut self, value: &str);
+    /// Logs a message (WIT `environment.log`).
+    fn log(&mut self, level: LogLevel, message: &str);
+    /// The current time, for signing (WASI wall clock in the component).
+    fn now_unix_seconds(&mut self) -> u64;
+
+    /// Logs at info level.
+    fn info(&mut self, message: &str) {
+        self.log(LogLevel::Info, message);
+    }
+
+    /// Logs at warning level.
+    fn warn(&mut self, message: &str) {
+        self.log(LogLevel::Warning, message);
+    }
+
+    /// Logs at debug level.
+    fn debug(&mut self, message: &str) {
+        self.log(LogLevel::Debug, message);
+    }
+
+    /// Reads a task variable, treating an empty or blank value as unset (pipelines often define
+    /// a variable with an empty value to "unset" it).
+    fn non_empty_variable(&mut self, name: &str) -> Option<String> {
+        self.variable(name).filter(|value| !value.trim().is_empty())
+    }
+
+    /// Reads an environment variable, treating an empty or blank value as unset, as the AWS
+    /// SDKs do.
+    fn non_empty_env(&mut self, name: &str) -> Option<String> {
+        self.env(name).filter(|value| !value.trim().is_empty())
+    }
+}
+
+/// A host double for native tests: variables, environment and scripted HTTP answers in memory,
+/// everything the task does recorded.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use std::collections::{BTreeMap, VecDeque};
+
+    /// Records what the task did and answers from scripts.
+    #[derive(Default)]
+    pub(crate) struct FakeHost {
+        pub vars: BTreeMap<String, String>,
+        pub env: BTreeMap<String, String>,
+        pub responses: VecDeque<Result<Response, HttpError>>,
+        pub requests: Vec<Request>,
+        pub outputs: Vec<(String, String, bool)>,
+        pub secrets: Vec<String>,
+        pub logs: Vec<(LogLevel, String)>,
+    }
+
+    impl FakeHost {
+        pub fn with_var(mut self, name: &str, value: &str) -> Self {
+            self.vars.insert(name.to_owned(), value.to_owned());
+            self
+        }
+
+        pub fn with_env(mut self, name: &str, value: &str) -> Self {
+            self.env.insert(name.to_owned(), value.to_owned());
+            self
+        }
+
+        pub fn answer(mut self, response: Result<Response, HttpError>) -> Self {
+            self.responses.push_back(response);
+            self
+        }
+
+        /// Every log line, one string, for assertions.
+        pub fn log_text(&self) -> String {
+            self.logs
+                .iter()
+                .map(|(_, m)| m.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    }
+
+    impl Host for FakeHost {
+        fn send(&mut self, request: &Request) -> Result<Response, HttpError> {
+            self.requests.push(request.clone());
+            self.responses
+                .pop_front()
+                .unwrap_or_else(|| Err(HttpError::Denied("no scripted answer".to_owned())))
+        }
+        fn variable(&mut self, name: &str) -> Option<String> {
+            self.vars.get(name).cloned()
+        }
+        fn env(&mut self, name: &str) -> Option<String> {
+            self.env.get(name).cloned()
+        }
+        fn set_output(&mut self, name: &str, value: &str, secret: bool) -> Result<(), OutputError> {
+            self.outputs.push((name.to_owned(), value.to_owned(), secret));
+            Ok(())
+        }
+        fn register_secret(&mut self, value: &str) {
+            self.secrets.push(value.to_owned());
+        }
+        fn log(&mut self, level: LogLevel, message: &str) {
+            self.logs.push((level, message.to_owned()));
+        }
+        fn now_unix_seconds(&mut self) -> u64 {
+            1_440_938_160 // 2015-08-30T12:36:00Z, the SigV4 suite's time
+        }
+    }
+}

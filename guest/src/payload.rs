@@ -1,0 +1,161 @@
+//! The `payload` input: JSON checked before sending, within Lambda's size limits.
+
+use serde::Deserialize as _;
+
+use crate::task::invalid_input;
+use crate::types::{InvocationType, PayloadMode, TaskError};
+
+/// The largest request payload of a synchronous invocation (Lambda quotas: 6 MB).
+pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
+/// The largest request payload of an asynchronous (`Event`) invocation (Lambda quotas: 1 MB).
+pub const MAX_EVENT_PAYLOAD: usize = 1024 * 1024;
+
+/// Returns the request body for `payload`: empty for an empty payload, the JSON as given, or (in
+/// `legacy` mode) text that is not JSON encoded as a JSON string.
+pub fn prepare(
+    payload: &str,
+    mode: PayloadMode,
+    invocation_type: InvocationType,
+) -> Result<Vec<u8>, TaskError> {
+    if payload.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let body = match (check_json(payload), mode) {
+        (Ok(()), _) => payload.as_bytes().to_vec(),
+        (Err(error), PayloadMode::Json) => {
+            return Err(invalid_input(
+                "payload",
+                format!(
+                    "payload is not valid JSON at line {}, column {}: {}; fix the JSON, \
+                     or use the legacy payload mode to send text as a JSON string",
+                    error.line(),
+                    error.column(),
+                    describe(&error)
+                ),
+            ));
+        }
+        (Err(_), PayloadMode::Legacy) => serde_json::Value::String(payload.to_owned())
+            .to_string()
+            .into_bytes(),
+    };
+    let (limit, kind) = match invocation_type {
+        InvocationType::Event => (MAX_EVENT_PAYLOAD, "an Event invocation"),
+        InvocationType::RequestResponse | InvocationType::DryRun => {
+            (MAX_SYNC_PAYLOAD, "a synchronous invocation")
+        }
+    };
+    if body.len() > limit {
+        return Err(invalid_input(
+            "payload",
+            format!(
+                "payload is {} bytes, more than the {limit} bytes Lambda accepts for {kind}: \
+                 pass a reference (e.g. an S3 key) instead of the data",
+                body.len()
+            ),
+        ));
+    }
+    Ok(body)
+}
+
+/// Checks that `text` is one JSON value, without building it.
+pub fn check_json(text: &str) -> Result<(), serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde::de::IgnoredAny::deserialize(&mut deserializer)?;
+    deserializer.end()
+}
+
+/// serde_json's message without its own " at line L column C" suffix (we say it first).
+pub(crate) fn describe(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(result: Result<Vec<u8>, TaskError>) -> String {
+        match result {
+            Err(TaskError::InvalidInput(i)) => {
+                assert_eq!(i.input, "payload");
+                i.message
+            }
+            other => panic!("expected invalid payload, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_passes_unchanged_and_empty_means_no_body() {
+        let json = "{\"k\": \"välue ✓\", \"n\": [1, 2.5e3, null]}";
+        assert_eq!(
+            prepare(json, PayloadMode::Json, InvocationType::RequestResponse).unwrap(),
+            json.as_bytes()
+        );
+        assert!(
+            prepare("  \n", PayloadMode::Json, InvocationType::RequestResponse)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            prepare("42", PayloadMode::Json, InvocationType::Event).unwrap(),
+            b"42"
+        );
+    }
+
+    #[test]
+    fn invalid_json_names_line_and_column() {
+        let m = message(prepare(
+            "{\n  \"a\": 1,\n  \"b\": }",
+            PayloadMode::Json,
+            InvocationType::RequestResponse,
+        ));
+        assert!(m.contains("line 3, column 8"), "{m}");
+        assert!(m.contains("legacy"), "{m}");
+        let m = message(prepare(
+            "{} {}",
+            PayloadMode::Json,
+            InvocationType::RequestResponse,
+        ));
+        assert!(m.contains("trailing characters"), "{m}");
+    }
+
+    #[test]
+    fn legacy_mode_sends_text_as_a_json_string() {
+        let body = prepare(
+            "hello \"world\"",
+            PayloadMode::Legacy,
+            InvocationType::RequestResponse,
+        )
+        .unwrap();
+        assert_eq!(body, br#""hello \"world\"""#);
+        assert_eq!(
+            prepare("{\"a\":1}", PayloadMode::Legacy, InvocationType::RequestResponse).unwrap(),
+            b"{\"a\":1}"
+        );
+    }
+
+    #[test]
+    fn size_limits_depend_on_the_invocation_type() {
+        let just_over_event = format!("\"{}\"", "x".repeat(MAX_EVENT_PAYLOAD - 1));
+        let m = message(prepare(
+            &just_over_event,
+            PayloadMode::Json,
+            InvocationType::Event,
+        ));
+        assert!(m.contains("1048577 bytes") && m.contains("Event"), "{m}");
+        assert!(
+            prepare(
+                &just_over_event,
+                PayloadMode::Json,
+                InvocationType::RequestResponse
+            )
+            .is_ok()
+        );
+        let over_sync = format!("\"{}\"", "x".repeat(MAX_SYNC_PAYLOAD));
+        let m = message(prepare(&over_sync, PayloadMode::Json, InvocationType::DryRun));
+        assert!(m.contains("synchronous"), "{m}");
+    }
+}

@@ -1,0 +1,430 @@
+//! The `lambda-invoke` command line.
+//!
+//! Other tools drive it: the option names follow the task's inputs and are kept stable. The
+//! function's payload goes to stdout, everything else to stderr, every registered secret masked.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode as ProcessExit;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::emulator::{self, Emulator};
+use crate::http_client::ProxyConfig;
+use crate::{
+    AllowedHost, ExitCode, Failure, Input, InvocationType, Limits, LogLevel, LogType, OutputVariable,
+    PayloadMode, Policy, Report, Reporter, Runtime, RuntimeOptions, ServiceConnection, Task, TaskError,
+};
+
+/// Invoke an AWS Lambda function from a build pipeline, in a WebAssembly sandbox.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lambda-invoke",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    invoke: InvokeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start an embedded Lambda-compatible endpoint on 127.0.0.1 with an `echo` function and
+    /// invoke it with example credentials: no AWS account needed.
+    Demo {
+        /// The payload to send to `echo`.
+        #[arg(long, default_value = r#"{"message":"hello from lambda-invoke"}"#)]
+        payload: String,
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "PascalCase")]
+enum InvocationTypeArg {
+    RequestResponse,
+    Event,
+    DryRun,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "PascalCase")]
+enum LogTypeArg {
+    None,
+    Tail,
+}
+
+#[derive(Debug, Args)]
+struct InvokeArgs {
+    /// The function: a name, name:qualifier, a partial ARN (123456789012:function:NAME) or a full ARN.
+    #[arg(long, value_name = "NAME", required = true)]
+    function_name: Option<String>,
+    /// The JSON payload.
+    #[arg(long, value_name = "JSON", conflicts_with = "payload_file")]
+    payload: Option<String>,
+    /// Read the JSON payload from a file.
+    #[arg(long, value_name = "PATH")]
+    payload_file: Option<PathBuf>,
+    /// Send text that is not JSON as a JSON string, as the original Azure DevOps task did.
+    #[arg(long)]
+    legacy_payload: bool,
+    /// Synchronous, asynchronous or a permission check without running the function.
+    #[arg(long, value_enum, default_value = "RequestResponse")]
+    invocation_type: InvocationTypeArg,
+    /// Ask for the last 4 KB of the function's log (RequestResponse only).
+    #[arg(long, value_enum, default_value = "None")]
+    log_type: LogTypeArg,
+    /// A version or alias.
+    #[arg(long, value_name = "Q")]
+    qualifier: Option<String>,
+    /// Client context, a JSON object.
+    #[arg(long, value_name = "JSON")]
+    client_context: Option<String>,
+    /// The AWS region (else AWS.Region, AWS_REGION, AWS_DEFAULT_REGION).
+    #[arg(long, value_name = "R")]
+    region: Option<String>,
+    /// An endpoint instead of the regional Lambda endpoint (its host is allowed by the sandbox).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// The output variable that receives the function's payload.
+    #[arg(long, value_name = "NAME")]
+    output_variable: Option<String>,
+    /// A task variable, e.g. --var AWS.Region=eu-west-1 (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Task variables from a JSON object of strings.
+    #[arg(long, value_name = "PATH")]
+    vars_file: Option<PathBuf>,
+    /// Let the step succeed when the function returns an error.
+    #[arg(long)]
+    no_fail_on_function_error: bool,
+    /// Call GetFunctionConfiguration first, to report a missing function or permission as such.
+    #[arg(long)]
+    check_function_exists: bool,
+    /// Print the outcome (or the error) as one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Show debug messages.
+    #[arg(long)]
+    debug: bool,
+    /// Run another build of the component instead of the embedded one.
+    #[arg(long, value_name = "PATH")]
+    component: Option<PathBuf>,
+    /// Allow the component to reach HOST[:PORT] (repeatable).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    allow_host: Vec<String>,
+    /// Let the component read environment variable NAME (repeatable).
+    #[arg(long, value_name = "NAME")]
+    allow_env: Vec<String>,
+    /// Guest memory limit in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = Limits::default().memory_bytes >> 20)]
+    max_memory_mib: usize,
+    /// Guest CPU budget in fuel units (about one per wasm instruction).
+    #[arg(long, value_name = "UNITS", default_value_t = Limits::default().fuel)]
+    max_fuel: u64,
+    /// Wall-clock limit of the whole run in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().wall_time.as_secs())]
+    max_wall_time_s: u64,
+}
+
+/// Runs the command; the process exit code follows [`ExitCode`].
+pub fn main() -> ProcessExit {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Some(Command::Demo { payload, json }) => demo(&payload, json),
+        None => invoke(cli.invoke),
+    };
+    ProcessExit::from(code as u8)
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::InvalidInput
+}
+
+fn invoke(args: InvokeArgs) -> ExitCode {
+    let payload = match (&args.payload, &args.payload_file) {
+        (Some(p), _) => p.clone(),
+        (None, Some(path)) => match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                return usage_error(&format!(
+                    "--payload-file {}: {e}: give a readable UTF-8 file",
+                    path.display()
+                ));
+            }
+        },
+        (None, None) => String::new(),
+    };
+    let variables = match task_variables(&args.vars, args.vars_file.as_ref()) {
+        Ok(v) => v,
+        Err(message) => return usage_error(&message),
+    };
+    let environment: BTreeMap<String, String> = std::env::vars().collect();
+    let mut policy = Policy::default();
+    for name in &args.allow_env {
+        policy.allow_env(name);
+    }
+    for host in &args.allow_host {
+        match AllowedHost::parse(host) {
+            Ok(host) => {
+                policy.allow_host(host);
+            }
+            Err(message) => return usage_error(&message),
+        }
+    }
+    // An endpoint the user chose explicitly is one the task needs.
+    let explicit_endpoints = [
+        args.endpoint_url.clone(),
+        environment.get("AWS_ENDPOINT_URL_LAMBDA").cloned(),
+        environment.get("AWS_ENDPOINT_URL_STS").cloned(),
+        environment.get("AWS_ENDPOINT_URL").cloned(),
+    ];
+    for url in explicit_endpoints
+        .into_iter()
+        .flatten()
+        .filter(|u| !u.trim().is_empty())
+    {
+        // An unparseable URL is reported by the component, which names the input.
+        let _ = policy.allow_endpoint_url(url.trim());
+    }
+    let limits = Limits::builder()
+        .memory_bytes(args.max_memory_mib.saturating_mul(1 << 20))
+        .fuel(args.max_fuel)
+        .wall_time(Duration::from_secs(args.max_wall_time_s))
+        .build();
+    let proxy = match ProxyConfig::from_env() {
+        Ok(proxy) => proxy,
+        Err(e) => return usage_error(&format!("{e}")),
+    };
+    let options = RuntimeOptions { proxy };
+    let runtime = match &args.component {
+        Some(path) => Runtime::from_file(path, options),
+        None => Runtime::new(options),
+    };
+    let runtime = match runtime {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::HostError;
+        }
+    };
+    let mut input = Input::new(args.function_name.unwrap_or_default());
+    input.payload = payload;
+    input.payload_mode = if args.legacy_payload {
+        PayloadMode::Legacy
+    } else {
+        PayloadMode::Json
+    };
+    input.invocation_type = match args.invocation_type {
+        InvocationTypeArg::RequestResponse => InvocationType::RequestResponse,
+        InvocationTypeArg::Event => InvocationType::Event,
+        InvocationTypeArg::DryRun => InvocationType::DryRun,
+    };
+    input.log_type = match args.log_type {
+        LogTypeArg::None => LogType::None,
+        LogTypeArg::Tail => LogType::Tail,
+    };
+    input.qualifier = args.qualifier;
+    input.client_context = args.client_context;
+    input.region = args.region;
+    input.endpoint_url = args.endpoint_url;
+    input.output_variable = args.output_variable;
+    input.fail_on_function_error = !args.no_fail_on_function_error;
+    input.check_function_exists = args.check_function_exists;
+    let task = Task {
+        input,
+        variables,
+        environment,
+        policy,
+        limits,
+        reporter: Box::new(StderrReporter { debug: args.debug }),
+    };
+    let report = runtime.run(task);
+    print_report(&report, args.json)
+}
+
+/// `--var NAME=VALUE` and `--vars-file`, the command line winning.
+fn task_variables(vars: &[String], file: Option<&PathBuf>) -> Result<BTreeMap<String, String>, String> {
+    let mut variables = BTreeMap::new();
+    if let Some(path) = file {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("--vars-file {}: {e}", path.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "--vars-file {}: not valid JSON ({e}): give an object of strings",
+                path.display()
+            )
+        })?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| format!("--vars-file {}: give a JSON object of strings", path.display()))?;
+        for (name, value) in object {
+            let value = value.as_str().ok_or_else(|| {
+                format!(
+                    "--vars-file {}: variable {name} is not a string: quote it",
+                    path.display()
+                )
+            })?;
+            variables.insert(name.clone(), value.to_owned());
+        }
+    }
+    for var in vars {
+        let (name, value) = var
+            .split_once('=')
+            .filter(|(name, _)| !name.trim().is_empty())
+            .ok_or_else(|| format!("--var \"{var}\" is invalid: use NAME=VALUE"))?;
+        variables.insert(name.trim().to_owned(), value.to_owned());
+    }
+    Ok(variables)
+}
+
+/// Prints log messages on stderr as they come.
+struct StderrReporter {
+    debug: bool,
+}
+
+impl Reporter for StderrReporter {
+    fn log(&mut self, level: LogLevel, message: &str) {
+        let prefix = match level {
+            LogLevel::Debug if !self.debug => return,
+            LogLevel::Debug => "debug: ",
+            LogLevel::Warning => "warning: ",
+            LogLevel::Error => "error: ",
+            _ => "",
+        };
+        eprintln!("{prefix}{message}");
+    }
+}
+
+fn print_report(report: &Report, json: bool) -> ExitCode {
+    let secrets = &report.secrets;
+    for OutputVariable { name, value, secret } in &report.outputs {
+        let shown = if *secret {
+            crate::masking::MASK.to_owned()
+        } else {
+            secrets.mask(value)
+        };
+        eprintln!("{name}={shown}");
+    }
+    let outcome = match &report.result {
+        Ok(outcome) => Some(outcome),
+        Err(Failure::Task(TaskError::Function { outcome, .. })) => Some(outcome),
+        Err(_) => None,
+    };
+    if json {
+        let mut object = serde_json::Map::new();
+        if let Some(o) = outcome {
+            object.insert("status_code".into(), o.status_code.into());
+            object.insert(
+                "payload".into(),
+                secrets.mask(&String::from_utf8_lossy(&o.payload)).into(),
+            );
+            object.insert("function_error".into(), o.function_error.clone().into());
+            object.insert("executed_version".into(), o.executed_version.clone().into());
+            object.insert(
+                "log_tail".into(),
+                o.log_tail.as_deref().map(|t| secrets.mask(t)).into(),
+            );
+            object.insert("request_id".into(), o.request_id.clone().into());
+        }
+        let outputs: serde_json::Map<String, serde_json::Value> = report
+            .outputs
+            .iter()
+            .map(|o| {
+                let shown = if o.secret {
+                    crate::masking::MASK.to_owned()
+                } else {
+                    secrets.mask(&o.value)
+                };
+                (o.name.clone(), shown.into())
+            })
+            .collect();
+        object.insert("outputs".into(), outputs.into());
+        if let Err(failure) = &report.result {
+            object.insert(
+                "error".into(),
+                serde_json::json!({
+                    "kind": error_kind(failure),
+                    "exit_code": failure.exit_code() as u8,
+                    "message": secrets.mask(&failure.to_string()),
+                }),
+            );
+        }
+        println!("{}", serde_json::Value::Object(object));
+    } else if let Some(o) = outcome
+        && !o.payload.is_empty()
+    {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(&secrets.mask_bytes(&o.payload));
+        let _ = stdout.write_all(b"\n");
+    }
+    if let Err(failure) = &report.result {
+        eprintln!("error: {}", secrets.mask(&failure.to_string()));
+    }
+    report.exit_code()
+}
+
+fn error_kind(failure: &Failure) -> &'static str {
+    match failure {
+        Failure::Task(TaskError::InvalidInput { .. }) => "invalid-input",
+        Failure::Task(TaskError::CredentialsNotFound(_)) => "credentials-not-found",
+        Failure::Task(TaskError::CredentialsInvalid(_)) => "credentials-invalid",
+        Failure::Task(TaskError::RegionNotFound(_)) => "region-not-found",
+        Failure::Task(TaskError::Service(_)) => "service-error",
+        Failure::Task(TaskError::Function { .. }) => "function-error",
+        Failure::Task(TaskError::Transport { .. }) => "transport-error",
+        Failure::Sandbox(_) => "sandbox",
+        Failure::Host(_) => "host",
+        #[allow(unreachable_patterns)]
+        _ => "other",
+    }
+}
+
+fn demo(payload: &str, json: bool) -> ExitCode {
+    let emulator = match Emulator::start(emulator::Config::demo()) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot start the demo endpoint on 127.0.0.1: {e}");
+            return ExitCode::HostError;
+        }
+    };
+    eprintln!(
+        "Demo: a Lambda-compatible endpoint on {} with function \"echo\" (example credentials, signatures checked)",
+        emulator.endpoint_url()
+    );
+    let runtime = match Runtime::new(RuntimeOptions::default()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::HostError;
+        }
+    };
+    let mut input = Input::new("echo");
+    input.payload = payload.to_owned();
+    input.log_type = LogType::Tail;
+    input.region = Some("us-east-1".to_owned());
+    input.endpoint_url = Some(emulator.endpoint_url());
+    input.output_variable = Some("LAMBDA_RESULT".to_owned());
+    input.credentials = Some(ServiceConnection {
+        access_key_id: emulator::EXAMPLE_ACCESS_KEY_ID.to_owned(),
+        secret_access_key: emulator::EXAMPLE_SECRET_ACCESS_KEY.to_owned(),
+        session_token: None,
+    });
+    let mut task = Task::new(input);
+    task.policy
+        .allow_endpoint_url(&emulator.endpoint_url())
+        .expect("the emulator's URL is valid");
+    task.reporter = Box::new(StderrReporter { debug: false });
+    let report = runtime.run(task);
+    print_report(&report, json)
+}

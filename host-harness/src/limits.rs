@@ -1,0 +1,112 @@
+//! The limits of one run: memory, CPU, wall-clock time, and the volume of everything the guest
+//! can produce through its imports. Built with [`Limits::builder`]; every default is documented.
+
+use std::time::Duration;
+
+/// The limits of one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Linear memory the guest may grow to. Default 64 MiB.
+    pub memory_bytes: usize,
+    /// CPU the guest may use, in wasmtime fuel units (about one per wasm instruction). Time spent
+    /// in host calls (HTTP) does not count. Default 10 billion (seconds of pure computation;
+    /// a normal run uses a few million).
+    pub fuel: u64,
+    /// Wall-clock time for the whole run. Default 16 minutes: Lambda's longest timeout
+    /// (15 minutes) and a margin.
+    pub wall_time: Duration,
+    /// Largest request body the guest may send. Default 7 MiB (Lambda takes 6 MB).
+    pub max_request_body: usize,
+    /// Largest response body the host reads. Default 16 MiB.
+    pub max_response_body: u64,
+    /// Most headers in a request. Default 64.
+    pub max_request_headers: usize,
+    /// Largest header (name and value) in a request. Default 16 KiB.
+    pub max_header_bytes: usize,
+    /// Most HTTP requests per run. Default 32.
+    pub max_http_calls: u32,
+    /// Most bytes of log messages per run. Default 4 MiB.
+    pub max_log_bytes: usize,
+    /// Most output variables per run. Default 32.
+    pub max_outputs: usize,
+    /// Largest output variable value. Default 8 MiB.
+    pub max_output_bytes: usize,
+    /// Most secrets registered per run. Default 64.
+    pub max_secrets: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 64 << 20,
+            fuel: 10_000_000_000,
+            wall_time: Duration::from_secs(16 * 60),
+            max_request_body: 7 << 20,
+            max_response_body: 16 << 20,
+            max_request_headers: 64,
+            max_header_bytes: 16 << 10,
+            max_http_calls: 32,
+            max_log_bytes: 4 << 20,
+            max_outputs: 32,
+            max_output_bytes: 8 << 20,
+            max_secrets: 64,
+        }
+    }
+}
+
+impl Limits {
+    /// A builder starting from the defaults.
+    pub fn builder() -> LimitsBuilder {
+        LimitsBuilder(Limits::default())
+    }
+}
+
+/// Builds [`Limits`] from the defaults.
+#[derive(Debug, Clone)]
+pub struct LimitsBuilder(Limits);
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
+        impl LimitsBuilder {
+            $(
+                $(#[$doc])*
+                pub fn $name(mut self, value: $ty) -> Self {
+                    self.0.$name = value;
+                    self
+                }
+            )*
+
+            /// The limits.
+            pub fn build(self) -> Limits {
+                self.0
+            }
+        }
+    };
+}
+
+setters! {
+    /// Sets [`Limits::memory_bytes`].
+    memory_bytes: usize;
+    /// Sets [`Limits::fuel`].
+    fuel: u64;
+    /// Sets [`Limits::wall_time`].
+    wall_time: Duration;
+    /// Sets [`Limits::max_request_body`].
+    max_request_body: usize;
+    /// Sets [`Limits::max_response_body`].
+    max_response_body: u64;
+    /// Sets [`Limits::max_request_headers`].
+    max_request_headers: usize;
+    /// Sets [`Limits::max_header_bytes`].
+    max_header_bytes: usize;
+    /// Sets [`Limits::max_http_calls`].
+    max_http_calls: u32;
+    /// Sets [`Limits::max_log_bytes`].
+    max_log_bytes: usize;
+    /// Sets [`Limits::max_outputs`].
+    max_outputs: usize;
+    /// Sets [`Limits::max_output_bytes`].
+    max_output_bytes: usize;
+    /// Sets [`Limits::max_secrets`].
+    max_secrets: usize;
+}

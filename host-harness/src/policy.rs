@@ -1,0 +1,327 @@
+//! The sandbox policy: which hosts the guest may reach and which environment variables it may
+//! read. Deny by default, decided in one place ([`Policy::check_request`]) before any I/O, and
+//! every refusal says what was refused and how to allow it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The environment variables the task reads, visible to the guest by default.
+pub const DEFAULT_ENV_ALLOWLIST: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_LAMBDA",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+];
+
+/// The services the task calls; their regional endpoints are allowed by default.
+const SERVICE_PREFIXES: &[&str] = &["lambda", "lambda-fips", "sts", "sts-fips"];
+
+/// The DNS suffixes of every AWS partition (regular and dual-stack).
+const PARTITION_SUFFIXES: &[&str] = &[
+    "amazonaws.com",
+    "api.aws",
+    "amazonaws.com.cn",
+    "api.amazonwebservices.com.cn",
+    "c2s.ic.gov",
+    "sc2s.sgov.gov",
+    "cloud.adc-e.uk",
+    "csp.hci.ic.gov",
+    "amazonaws.eu",
+];
+
+/// A host (and optionally a port) the guest may reach.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AllowedHost {
+    /// Lower-case host name or IP literal (IPv6 without brackets).
+    pub host: String,
+    /// The port; none allows any port.
+    pub port: Option<u16>,
+}
+
+impl AllowedHost {
+    /// Parses `HOST[:PORT]` (IPv6 as `[::1]:PORT`), as given to `--allow-host`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let invalid = || {
+            format!("--allow-host \"{text}\" is invalid: use HOST or HOST:PORT, e.g. lambda.example.com:443")
+        };
+        let text = text.trim();
+        let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+            let (v6, tail) = rest.split_once(']').ok_or_else(invalid)?;
+            let port = match tail.strip_prefix(':') {
+                Some(p) => Some(p),
+                None if tail.is_empty() => None,
+                None => return Err(invalid()),
+            };
+            (v6.to_owned(), port)
+        } else {
+            match text.rsplit_once(':') {
+                Some((h, p)) if !h.contains(':') => (h.to_owned(), Some(p)),
+                Some(_) => (text.to_owned(), None), // a bare IPv6 literal
+                None => (text.to_owned(), None),
+            }
+        };
+        if host.is_empty() || host.contains(['/', '@', ' ']) {
+            return Err(invalid());
+        }
+        let port = match port {
+            Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(invalid)?),
+            None => None,
+        };
+        Ok(AllowedHost {
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+}
+
+/// What the guest may reach and read.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    allowed_hosts: BTreeSet<AllowedHost>,
+    aws_endpoints: bool,
+    env_allowlist: BTreeSet<String>,
+}
+
+impl Default for Policy {
+    /// The regional Lambda and STS endpoints of every partition over https, and the default
+    /// environment allowlist.
+    fn default() -> Self {
+        Policy {
+            allowed_hosts: BTreeSet::new(),
+            aws_endpoints: true,
+            env_allowlist: DEFAULT_ENV_ALLOWLIST.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+}
+
+/// A request the policy refused, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+impl Policy {
+    /// A policy that allows nothing: no host, no environment variable.
+    pub fn deny_all() -> Self {
+        Policy {
+            allowed_hosts: BTreeSet::new(),
+            aws_endpoints: false,
+            env_allowlist: BTreeSet::new(),
+        }
+    }
+
+    /// Allows a host (and port).
+    pub fn allow_host(&mut self, host: AllowedHost) -> &mut Self {
+        self.allowed_hosts.insert(host);
+        self
+    }
+
+    /// Allows the host and port of an endpoint URL (e.g. `--endpoint-url`). Returns an error
+    /// when the URL has no host.
+    pub fn allow_endpoint_url(&mut self, url: &str) -> Result<&mut Self, String> {
+        let target = Target::parse(url).map_err(|why| format!("endpoint URL \"{url}\" is invalid: {why}"))?;
+        self.allowed_hosts.insert(AllowedHost {
+            host: target.host,
+            port: Some(target.port),
+        });
+        Ok(self)
+    }
+
+    /// Allows the guest to read environment variable `name`.
+    pub fn allow_env(&mut self, name: &str) -> &mut Self {
+        self.env_allowlist.insert(name.to_owned());
+        self
+    }
+
+    /// Whether the guest may read environment variable `name`.
+    pub fn env_allowed(&self, name: &str) -> bool {
+        self.env_allowlist.contains(name)
+    }
+
+    /// The allowed subset of `environment` (e.g. the process environment).
+    pub fn filter_env(
+        &self,
+        environment: impl IntoIterator<Item = (String, String)>,
+    ) -> BTreeMap<String, String> {
+        environment
+            .into_iter()
+            .filter(|(name, _)| self.env_allowed(name))
+            .collect()
+    }
+
+    /// Decides whether a request to `url` may leave. The only place that decides it.
+    pub fn check_request(&self, url: &str) -> Result<(), Refusal> {
+        let target = Target::parse(url).map_err(|why| Refusal(format!("URL \"{url}\" is refused: {why}")))?;
+        let loopback = target.is_loopback();
+        if !target.https && !loopback {
+            return Err(Refusal(format!(
+                "http://{} is refused: plain http is allowed only to loopback addresses; use https",
+                target.authority()
+            )));
+        }
+        let listed = self
+            .allowed_hosts
+            .iter()
+            .any(|a| a.host == target.host && a.port.is_none_or(|p| p == target.port));
+        if listed
+            || (self.aws_endpoints && target.https && target.port == 443 && is_aws_service_host(&target.host))
+        {
+            return Ok(());
+        }
+        Err(Refusal(format!(
+            "host {} is not allowed: add --allow-host {}",
+            target.authority(),
+            target.authority()
+        )))
+    }
+}
+
+/// `{service}.{region}.{partition suffix}` for the services the task calls.
+fn is_aws_service_host(host: &str) -> bool {
+    SERVICE_PREFIXES.iter().any(|service| {
+        host.strip_prefix(service)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .and_then(|rest| rest.split_once('.'))
+            .is_some_and(|(region, suffix)| {
+                !region.is_empty()
+                    && region
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && PARTITION_SUFFIXES.contains(&suffix)
+            })
+    })
+}
+
+/// The scheme, host and port of a URL.
+#[derive(Debug)]
+struct Target {
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+impl Target {
+    fn parse(url: &str) -> Result<Self, &'static str> {
+        let (https, rest) = if let Some(rest) = url.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = url.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return Err("only http and https URLs are allowed");
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if authority.contains('@') {
+            return Err("user information in URLs is not allowed");
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (host, tail) = v6.split_once(']').ok_or("unterminated IPv6 address")?;
+            (host, tail.strip_prefix(':'))
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            }
+        };
+        if host.is_empty() {
+            return Err("it has no host");
+        }
+        let port = match port {
+            Some(p) => p.parse().map_err(|_| "the port is not a number")?,
+            None if https => 443,
+            None => 80,
+        };
+        Ok(Target {
+            https,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+
+    fn is_loopback(&self) -> bool {
+        self.host == "localhost"
+            || self.host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+            || self.host.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
+    fn authority(&self) -> String {
+        match self.host.parse::<IpAddr>() {
+            Ok(IpAddr::V6(_)) => format!("[{}]:{}", self.host, self.port),
+            _ => format!("{}:{}", self.host, self.port),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_allows_aws_service_endpoints_over_https_only() {
+        let p = Policy::default();
+        for ok in [
+            "https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/f/invocations",
+            "https://lambda-fips.us-gov-west-1.amazonaws.com/x",
+            "https://sts.cn-north-1.amazonaws.com.cn/",
+            "https://lambda.eu-west-1.api.aws/",
+        ] {
+            assert_eq!(p.check_request(ok), Ok(()), "{ok}");
+        }
+        for (refused, why) in [
+            ("http://lambda.us-east-1.amazonaws.com/", "plain http"),
+            ("https://evil.example.com/", "--allow-host evil.example.com:443"),
+            ("https://lambda.us-east-1.amazonaws.com.evil.com/", "not allowed"),
+            ("https://s3.us-east-1.amazonaws.com/", "not allowed"),
+            ("https://lambda.us-east-1.amazonaws.com:8443/", "not allowed"),
+            ("https://user@lambda.us-east-1.amazonaws.com/", "user information"),
+            ("ftp://x/", "http and https"),
+            ("http://127.0.0.1:9001/", "--allow-host 127.0.0.1:9001"),
+        ] {
+            let Refusal(message) = p.check_request(refused).unwrap_err();
+            assert!(message.contains(why), "{refused}: {message}");
+        }
+    }
+
+    #[test]
+    fn explicit_hosts_and_endpoints() {
+        let mut p = Policy::deny_all();
+        assert!(
+            p.check_request("https://lambda.us-east-1.amazonaws.com/")
+                .is_err()
+        );
+        p.allow_endpoint_url("http://127.0.0.1:9001").unwrap();
+        p.allow_host(AllowedHost::parse("[::1]").unwrap());
+        p.allow_host(AllowedHost::parse("proxy.example:8443").unwrap());
+        assert_eq!(p.check_request("http://127.0.0.1:9001/x"), Ok(()));
+        assert!(p.check_request("http://127.0.0.1:9002/x").is_err());
+        assert_eq!(p.check_request("http://[::1]:1234/"), Ok(()));
+        assert_eq!(p.check_request("https://proxy.example:8443/"), Ok(()));
+        assert!(
+            p.check_request("http://proxy.example:8443/")
+                .unwrap_err()
+                .0
+                .contains("plain http")
+        );
+        assert!(AllowedHost::parse("a/b").is_err());
+        assert!(AllowedHost::parse("h:0").is_err());
+    }
+
+    #[test]
+    fn environment_allowlist() {
+        let mut p = Policy::default();
+        let env = [
+            ("AWS_REGION".to_owned(), "x".to_owned()),
+            ("HOME".to_owned(), "/root".to_owned()),
+        ];
+        assert_eq!(
+            p.filter_env(env.clone()).keys().collect::<Vec<_>>(),
+            ["AWS_REGION"]
+        );
+        p.allow_env("HOME");
+        assert_eq!(p.filter_env(env).len(), 2);
+        assert!(!Policy::deny_all().env_allowed("AWS_REGION"));
+    }
+}

@@ -1,0 +1,715 @@
+//! Loads the component once and runs tasks, each in its own store with its own policy,
+//! variables, secrets and limits. Nothing mutable is shared between runs except the HTTP
+//! client's connection pool (connections carry no credentials: every request is signed).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::{
+    InvokeTask, InvokeTaskPre, environment as wit_env, http as wit_http, types as wit_types,
+};
+use crate::http_client::{self, ClientLimits, HttpClient, OutgoingRequest, ProxyConfig};
+use crate::limits::Limits;
+use crate::masking::Secrets;
+use crate::policy::Policy;
+use crate::task::{Input, Outcome, TaskError};
+
+/// The component built from `guest/`, embedded at build time.
+pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("LAMBDA_INVOKE_COMPONENT"));
+
+/// How often the wall-clock deadline is checked while the guest computes.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// The longest connect timeout the host grants, whatever the guest asks.
+const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The level of a log message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum LogLevel {
+    /// Troubleshooting detail.
+    Debug,
+    /// Progress.
+    Info,
+    /// Worth a look.
+    Warning,
+    /// A failure.
+    Error,
+}
+
+/// An output variable the guest set.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OutputVariable {
+    /// The name.
+    pub name: String,
+    /// The value (not masked: it is the data later steps need).
+    pub value: String,
+    /// Whether the CI system should store it as a secret.
+    pub secret: bool,
+}
+
+impl fmt::Debug for OutputVariable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutputVariable")
+            .field("name", &self.name)
+            .field(
+                "value",
+                if self.secret {
+                    &"** redacted **"
+                } else {
+                    &self.value
+                },
+            )
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+/// Receives what a run produces as it happens. Messages are already masked.
+pub trait Reporter: Send {
+    /// A secret was registered. Hosts that print through a CI system announce it there (e.g.
+    /// `##vso[task.setsecret]`) before anything else; others ignore it.
+    fn secret(&mut self, _value: &str) {}
+    /// A log message, with every registered secret masked.
+    fn log(&mut self, _level: LogLevel, _message: &str) {}
+    /// An output variable was set.
+    fn output(&mut self, _variable: &OutputVariable) {}
+}
+
+/// A reporter that keeps nothing (the [`Report`] still has everything).
+#[derive(Debug, Default)]
+pub struct Silent;
+
+impl Reporter for Silent {}
+
+/// One run of the task: its input and everything the host grants it.
+pub struct Task {
+    /// The task's inputs.
+    pub input: Input,
+    /// Task variables (`AWS.AccessKeyID`, `AWS.Region`, ...).
+    pub variables: BTreeMap<String, String>,
+    /// Candidate environment variables; the guest sees only those `policy` allows.
+    pub environment: BTreeMap<String, String>,
+    /// Egress and environment policy.
+    pub policy: Policy,
+    /// Limits.
+    pub limits: Limits,
+    /// Receives logs, secrets and outputs as they happen.
+    pub reporter: Box<dyn Reporter>,
+}
+
+impl fmt::Debug for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("input", &self.input)
+            .field("variables", &self.variables.keys().collect::<Vec<_>>())
+            .field("environment", &self.environment.keys().collect::<Vec<_>>())
+            .field("policy", &self.policy)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Task {
+    /// A task for `input` with the default policy and limits, no variables, no environment.
+    pub fn new(input: Input) -> Self {
+        Task {
+            input,
+            variables: BTreeMap::new(),
+            environment: BTreeMap::new(),
+            policy: Policy::default(),
+            limits: Limits::default(),
+            reporter: Box::new(Silent),
+        }
+    }
+}
+
+/// A limit of the sandbox that stopped the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The guest tried to grow its memory beyond the limit.
+    Memory {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The guest used up its CPU budget.
+    Cpu {
+        /// The fuel budget.
+        fuel: u64,
+    },
+    /// The run exceeded its wall-clock deadline.
+    WallTime {
+        /// The deadline.
+        limit: Duration,
+    },
+    /// An import limit (log volume, outputs, secrets, HTTP calls, sizes).
+    Limit(String),
+    /// The policy refused something the guest needed.
+    Denied(String),
+    /// The guest trapped for another reason (a bug in the component).
+    Trap(String),
+}
+
+impl fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SandboxError::Memory { limit } => write!(
+                f,
+                "the component exceeded its memory limit of {} MiB (raise it with --max-memory-mib)",
+                limit >> 20
+            ),
+            SandboxError::Cpu { fuel } => write!(
+                f,
+                "the component exceeded its CPU budget of {fuel} fuel units (raise it with --max-fuel)"
+            ),
+            SandboxError::WallTime { limit } => write!(
+                f,
+                "the run exceeded its wall-clock limit of {} s (raise it with --max-wall-time-s)",
+                limit.as_secs()
+            ),
+            SandboxError::Limit(why) => write!(f, "sandbox limit reached: {why}"),
+            SandboxError::Denied(why) => write!(f, "refused by the sandbox policy: {why}"),
+            SandboxError::Trap(why) => write!(f, "the component trapped: {why}"),
+        }
+    }
+}
+
+/// How a run ended, when not with an outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The task reported an error.
+    Task(TaskError),
+    /// The sandbox stopped the run.
+    Sandbox(SandboxError),
+    /// The host could not run the component (instantiation failed, ...).
+    Host(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Task(e) => e.fmt(f),
+            Failure::Sandbox(e) => e.fmt(f),
+            Failure::Host(e) => write!(f, "the host failed: {e}"),
+        }
+    }
+}
+
+/// Exit codes of the `lambda-invoke` command, one per kind of failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExitCode {
+    /// 0: the function was invoked (and did not fail, or failing was turned off).
+    Success = 0,
+    /// 1: the host itself failed.
+    HostError = 1,
+    /// 2: an input or option is invalid; nothing was sent.
+    InvalidInput = 2,
+    /// 3: no credentials or no region, or a credential source is broken.
+    Configuration = 3,
+    /// 4: an AWS service answered with an error.
+    ServiceError = 4,
+    /// 5: the function ran and failed.
+    FunctionError = 5,
+    /// 6: a request got no answer (network, timeout).
+    TransportError = 6,
+    /// 7: the sandbox stopped the run (policy refusal or limit).
+    SandboxError = 7,
+}
+
+impl Failure {
+    /// The exit code for this failure.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::Task(TaskError::InvalidInput { .. }) => ExitCode::InvalidInput,
+            Failure::Task(
+                TaskError::CredentialsNotFound(_)
+                | TaskError::CredentialsInvalid(_)
+                | TaskError::RegionNotFound(_),
+            ) => ExitCode::Configuration,
+            Failure::Task(TaskError::Service(_)) => ExitCode::ServiceError,
+            Failure::Task(TaskError::Function { .. }) => ExitCode::FunctionError,
+            Failure::Task(TaskError::Transport { error, .. }) => match error {
+                crate::task::HttpError::Denied(_) | crate::task::HttpError::LimitExceeded(_) => {
+                    ExitCode::SandboxError
+                }
+                _ => ExitCode::TransportError,
+            },
+            Failure::Sandbox(_) => ExitCode::SandboxError,
+            Failure::Host(_) => ExitCode::HostError,
+        }
+    }
+}
+
+/// Everything a run produced.
+#[derive(Debug)]
+pub struct Report {
+    /// The outcome, or why there is none.
+    pub result: Result<Outcome, Failure>,
+    /// Output variables, in the order set.
+    pub outputs: Vec<OutputVariable>,
+    /// Log messages, masked.
+    pub logs: Vec<(LogLevel, String)>,
+    /// The secrets the guest registered, for masking what the caller prints.
+    pub secrets: Secrets,
+    /// HTTP requests the guest made (refused ones included).
+    pub http_calls: u32,
+    /// How long the run took.
+    pub elapsed: Duration,
+}
+
+impl Report {
+    /// The exit code of the run.
+    pub fn exit_code(&self) -> ExitCode {
+        match &self.result {
+            Ok(_) => ExitCode::Success,
+            Err(failure) => failure.exit_code(),
+        }
+    }
+}
+
+/// Options of a [`Runtime`].
+#[derive(Debug, Clone)]
+pub struct RuntimeOptions {
+    /// Proxies for outgoing HTTP (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
+    pub proxy: ProxyConfig,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        RuntimeOptions {
+            proxy: ProxyConfig::none(),
+        }
+    }
+}
+
+/// A compiled component, ready to run tasks. Cheap to share between threads (`Arc` it): each
+/// [`Runtime::run`] gets a fresh store and instance.
+pub struct Runtime {
+    engine: Engine,
+    pre: InvokeTaskPre<RunState>,
+    http: Arc<HttpClient>,
+    _ticker: Arc<()>,
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime").finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// The engine configuration every runtime uses.
+    pub fn engine_config() -> Config {
+        let mut config = Config::new();
+        config.consume_fuel(true);
+        config.epoch_interruption(true);
+        config
+    }
+
+    /// Compiles the embedded component.
+    pub fn new(options: RuntimeOptions) -> Result<Self> {
+        Self::from_bytes(EMBEDDED_COMPONENT, options)
+    }
+
+    /// Compiles the component in `bytes` (a `.wasm` component implementing the `invoke-task` world).
+    pub fn from_bytes(bytes: &[u8], options: RuntimeOptions) -> Result<Self> {
+        let engine = Engine::new(&Self::engine_config())?;
+        let component = Component::new(&engine, bytes)
+            .map_err(anyhow::Error::from)
+            .context("cannot compile the component")?;
+        Self::from_component(engine, &component, options)
+    }
+
+    /// Compiles the component file at `path`.
+    pub fn from_file(path: &std::path::Path, options: RuntimeOptions) -> Result<Self> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))?;
+        Self::from_bytes(&bytes, options)
+    }
+
+    fn from_component(engine: Engine, component: &Component, options: RuntimeOptions) -> Result<Self> {
+        let mut linker = Linker::<RunState>::new(&engine);
+        InvokeTask::add_to_linker::<RunState, HasSelf<RunState>>(&mut linker, |state| state)?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        let pre = linker
+            .instantiate_pre(component)
+            .map_err(anyhow::Error::from)
+            .context(
+                "the component does not fit the host: it must implement lambda-invoke:task/invoke-task@0.1.0",
+            )?;
+        let pre = InvokeTaskPre::new(pre)?;
+        let ticker = Arc::new(());
+        spawn_epoch_ticker(engine.clone(), Arc::downgrade(&ticker));
+        let http = Arc::new(HttpClient::new(ClientLimits::default(), options.proxy));
+        Ok(Runtime {
+            engine,
+            pre,
+            http,
+            _ticker: ticker,
+        })
+    }
+
+    /// Runs one task to its end. Never panics on anything the guest does.
+    pub fn run(&self, task: Task) -> Report {
+        let started = Instant::now();
+        let Task {
+            input,
+            variables,
+            environment,
+            policy,
+            limits,
+            reporter,
+        } = task;
+        let environment = policy.filter_env(environment);
+        let state = RunState {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            store_limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .instances(8)
+                .tables(8)
+                .memories(8)
+                .trap_on_grow_failure(true)
+                .build(),
+            io: TaskIo {
+                variables,
+                environment,
+                policy,
+                http: Arc::clone(&self.http),
+                deadline: started + limits.wall_time,
+                limits,
+                secrets: Secrets::default(),
+                outputs: Vec::new(),
+                logs: Vec::new(),
+                log_bytes: 0,
+                http_calls: 0,
+                stopped_by: None,
+                reporter,
+            },
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.store_limits);
+        let fuel = store.data().io.limits.fuel;
+        let wall_time = store.data().io.limits.wall_time;
+        let result = store
+            .set_fuel(fuel)
+            .map(|()| {
+                let ticks = (wall_time.as_millis() / EPOCH_TICK.as_millis()).max(1);
+                store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+            })
+            .and_then(|()| self.pre.instantiate(&mut store))
+            .and_then(|instance| instance.call_run(&mut store, &input.to_wit()));
+        let memory_limit = store.data().io.limits.memory_bytes;
+        let io = store.into_data().io;
+        let result = match result {
+            Ok(Ok(outcome)) => Ok(outcome.into()),
+            Ok(Err(error)) => Err(Failure::Task(error.into())),
+            Err(error) => Err(Failure::Sandbox(classify_trap(
+                &error,
+                &io,
+                memory_limit,
+                fuel,
+                wall_time,
+            ))),
+        };
+        // A limit hit inside an import that the guest then reported as its own error is still
+        // the sandbox's doing: say so.
+        let result = match (result, &io.stopped_by) {
+            (Err(Failure::Task(_)), Some(limit)) => Err(Failure::Sandbox(limit.clone())),
+            (result, _) => result,
+        };
+        Report {
+            result,
+            outputs: io.outputs,
+            logs: io.logs,
+            secrets: io.secrets,
+            http_calls: io.http_calls,
+            elapsed: started.elapsed(),
+        }
+    }
+}
+
+fn classify_trap(
+    error: &wasmtime::Error,
+    io: &TaskIo,
+    memory: usize,
+    fuel: u64,
+    wall_time: Duration,
+) -> SandboxError {
+    if let Some(limit) = error.downcast_ref::<SandboxError>() {
+        return limit.clone();
+    }
+    if let Some(limit) = &io.stopped_by {
+        return limit.clone();
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => SandboxError::Cpu { fuel },
+        Some(Trap::Interrupt) => SandboxError::WallTime { limit: wall_time },
+        _ => {
+            let text = format!("{error:#}");
+            if text.contains("memory") && text.contains("grow") {
+                SandboxError::Memory { limit: memory }
+            } else {
+                SandboxError::Trap(io.secrets.mask(&text))
+            }
+        }
+    }
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until the runtime is dropped.
+fn spawn_epoch_ticker(engine: Engine, alive: Weak<()>) {
+    std::thread::Builder::new()
+        .name("lambda-invoke-epoch".to_owned())
+        .spawn(move || {
+            while alive.strong_count() > 0 {
+                std::thread::sleep(EPOCH_TICK);
+                engine.increment_epoch();
+            }
+        })
+        .expect("cannot start the epoch thread");
+}
+
+/// The store's data: WASI (clocks and random only: no preopens, no environment, no network),
+/// limits and the task's own state.
+struct RunState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    store_limits: StoreLimits,
+    io: TaskIo,
+}
+
+impl WasiView for RunState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// What the imports work with.
+struct TaskIo {
+    variables: BTreeMap<String, String>,
+    environment: BTreeMap<String, String>,
+    policy: Policy,
+    http: Arc<HttpClient>,
+    deadline: Instant,
+    limits: Limits,
+    secrets: Secrets,
+    outputs: Vec<OutputVariable>,
+    logs: Vec<(LogLevel, String)>,
+    log_bytes: usize,
+    http_calls: u32,
+    stopped_by: Option<SandboxError>,
+    reporter: Box<dyn Reporter>,
+}
+
+impl TaskIo {
+    fn log(&mut self, level: LogLevel, message: &str) {
+        let masked = self.secrets.mask(message);
+        self.reporter.log(level, &masked);
+        self.logs.push((level, masked));
+    }
+
+    /// Records that a limit stopped the run and returns the trap that ends it.
+    fn stop(&mut self, limit: SandboxError) -> wasmtime::Error {
+        self.stopped_by = Some(limit.clone());
+        wasmtime::Error::new(limit)
+    }
+}
+
+impl std::error::Error for SandboxError {}
+
+impl wit_types::Host for RunState {}
+
+impl wit_http::Host for RunState {
+    fn send(
+        &mut self,
+        request: wit_http::Request,
+    ) -> wasmtime::Result<Result<wit_http::Response, wit_http::HttpError>> {
+        let io = &mut self.io;
+        io.http_calls += 1;
+        if io.http_calls > io.limits.max_http_calls {
+            let why = format!("more than {} HTTP requests in one run", io.limits.max_http_calls);
+            io.stopped_by = Some(SandboxError::Limit(why.clone()));
+            return Ok(Err(wit_http::HttpError::LimitExceeded(why)));
+        }
+        if let Err(refusal) = io.policy.check_request(&request.url) {
+            io.log(LogLevel::Warning, &refusal.0);
+            return Ok(Err(wit_http::HttpError::Denied(refusal.0)));
+        }
+        if request.body.len() > io.limits.max_request_body {
+            let why = format!(
+                "a request body of {} bytes exceeds the {}-byte limit",
+                request.body.len(),
+                io.limits.max_request_body
+            );
+            io.stopped_by = Some(SandboxError::Limit(why.clone()));
+            return Ok(Err(wit_http::HttpError::LimitExceeded(why)));
+        }
+        if request.headers.len() > io.limits.max_request_headers
+            || request
+                .headers
+                .iter()
+                .any(|h| h.name.len() + h.value.len() > io.limits.max_header_bytes)
+        {
+            return Ok(Err(wit_http::HttpError::InvalidRequest(format!(
+                "at most {} headers of at most {} bytes each are allowed",
+                io.limits.max_request_headers, io.limits.max_header_bytes
+            ))));
+        }
+        let remaining = io.deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(io.stop(SandboxError::WallTime {
+                limit: io.limits.wall_time,
+            }));
+        }
+        let outgoing = OutgoingRequest {
+            method: match request.method {
+                wit_http::Method::Get => http_client::Method::Get,
+                wit_http::Method::Head => http_client::Method::Head,
+                wit_http::Method::Post => http_client::Method::Post,
+                wit_http::Method::Put => http_client::Method::Put,
+                wit_http::Method::Delete => http_client::Method::Delete,
+            },
+            url: request.url,
+            headers: request.headers.into_iter().map(|h| (h.name, h.value)).collect(),
+            body: request.body,
+            connect_timeout: Duration::from_millis(request.connect_timeout_ms.into())
+                .min(MAX_CONNECT_TIMEOUT)
+                .min(remaining),
+            read_timeout: Duration::from_millis(request.read_timeout_ms.into()).min(remaining),
+        };
+        let limit = io.limits.max_response_body;
+        Ok(match io.http.send(outgoing) {
+            Ok(response) if response.body.len() as u64 > limit => Err(wit_http::HttpError::TooLarge(limit)),
+            Ok(response) => Ok(wit_http::Response {
+                status: response.status,
+                headers: response
+                    .headers
+                    .into_iter()
+                    .map(|(name, value)| wit_http::Header { name, value })
+                    .collect(),
+                body: response.body,
+            }),
+            Err(error) => Err(to_wit_error(error)),
+        })
+    }
+}
+
+fn to_wit_error(error: http_client::HttpError) -> wit_http::HttpError {
+    use http_client::HttpError as E;
+    use wit_http::HttpError as W;
+    match error {
+        E::InvalidRequest(s) => W::InvalidRequest(s),
+        E::ConnectFailed(s) => W::ConnectFailed(s),
+        E::ConnectTimeout => W::ConnectTimeout,
+        E::ReadTimeout => W::ReadTimeout,
+        E::ConnectionLost(s) => W::ConnectionLost(s),
+        E::Protocol(s) => W::Protocol(s),
+        E::TooLarge(n) => W::TooLarge(n),
+    }
+}
+
+impl wit_env::Host for RunState {
+    fn get_variable(&mut self, name: String) -> wasmtime::Result<Option<String>> {
+        Ok(self.io.variables.get(&name).cloned())
+    }
+
+    fn get_env(&mut self, name: String) -> wasmtime::Result<Option<String>> {
+        let io = &mut self.io;
+        if !io.policy.env_allowed(&name) {
+            io.log(
+                LogLevel::Debug,
+                &format!("environment variable {name} is hidden from the component (allow it with --allow-env {name})"),
+            );
+            return Ok(None);
+        }
+        Ok(io.environment.get(&name).cloned())
+    }
+
+    fn set_output(
+        &mut self,
+        name: String,
+        value: String,
+        secret: bool,
+    ) -> wasmtime::Result<Result<(), wit_env::OutputError>> {
+        let io = &mut self.io;
+        if name.is_empty()
+            || name.len() > 256
+            || name
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == ';' || c == ']')
+        {
+            return Ok(Err(wit_env::OutputError::InvalidName(format!(
+                "\"{}\" is not a valid variable name: use letters, digits, '_', '.' or '-'",
+                io.secrets.mask(&name)
+            ))));
+        }
+        if io.outputs.len() >= io.limits.max_outputs && !io.outputs.iter().any(|o| o.name == name) {
+            let why = format!("more than {} output variables", io.limits.max_outputs);
+            io.stopped_by = Some(SandboxError::Limit(why.clone()));
+            return Ok(Err(wit_env::OutputError::LimitExceeded(why)));
+        }
+        if value.len() > io.limits.max_output_bytes {
+            let why = format!(
+                "output variable {name} is {} bytes, more than the {}-byte limit",
+                value.len(),
+                io.limits.max_output_bytes
+            );
+            io.stopped_by = Some(SandboxError::Limit(why.clone()));
+            return Ok(Err(wit_env::OutputError::LimitExceeded(why)));
+        }
+        if secret {
+            io.secrets.register(&value);
+        }
+        let variable = OutputVariable { name, value, secret };
+        io.reporter.output(&variable);
+        io.outputs.retain(|o| o.name != variable.name);
+        io.outputs.push(variable);
+        Ok(Ok(()))
+    }
+
+    fn register_secret(&mut self, value: String) -> wasmtime::Result<()> {
+        let io = &mut self.io;
+        if io.secrets.len() >= io.limits.max_secrets {
+            let limit = io.limits.max_secrets;
+            return Err(io.stop(SandboxError::Limit(format!(
+                "more than {limit} secrets registered"
+            ))));
+        }
+        if !value.is_empty() {
+            io.secrets.register(&value);
+            io.reporter.secret(&value);
+        }
+        Ok(())
+    }
+
+    fn log(&mut self, level: wit_env::LogLevel, message: String) -> wasmtime::Result<()> {
+        let io = &mut self.io;
+        io.log_bytes = io.log_bytes.saturating_add(message.len());
+        if io.log_bytes > io.limits.max_log_bytes {
+            let limit = io.limits.max_log_bytes;
+            return Err(io.stop(SandboxError::Limit(format!(
+                "more than {limit} bytes of log messages"
+            ))));
+        }
+        let level = match level {
+            wit_env::LogLevel::Debug => LogLevel::Debug,
+            wit_env::LogLevel::Info => LogLevel::Info,
+            wit_env::LogLevel::Warning => LogLevel::Warning,
+            wit_env::LogLevel::Error => LogLevel::Error,
+        };
+        io.log(level, &message);
+        Ok(())
+    }
+}
