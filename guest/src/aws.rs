@@ -8,6 +8,7 @@ use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::host::Host;
 use crate::http::{Header, HttpError, Method, Request, Response};
+use crate::json::Fields;
 use crate::types::{ServiceError, TaskError, TransportFailure};
 
 /// Milliseconds allowed to connect (DNS, TCP, TLS). The AWS SDKs use about 3 s.
@@ -167,14 +168,8 @@ const QUOTE_LIMIT: usize = 300;
 /// format is quoted (shortened) so that a proxy's error page is still visible.
 pub fn service_error(response: &Response) -> ServiceError {
     let body = String::from_utf8_lossy(&response.body);
-    let json = serde_json::from_str::<serde_json::Value>(&body).ok();
-    let json_field = |names: &[&str]| {
-        json.as_ref().and_then(|v| {
-            names
-                .iter()
-                .find_map(|n| v.get(n).and_then(|f| f.as_str()).map(str::to_owned))
-        })
-    };
+    let fields = Fields::of(&response.body);
+    let json_field = |names: &[&str]| fields.string(names);
     let code = header(response, "x-amzn-errortype")
         .map(|v| v.split(':').next().unwrap_or(v).to_owned())
         .filter(|c| !c.is_empty())

@@ -108,7 +108,8 @@ pub fn parse(function_name: &str, qualifier: Option<&str>) -> Result<FunctionRef
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
     {
         return Err(invalid(&format!(
-            "the name contains {bad:?}: only letters, digits, '-', '_' and '.' are allowed"
+            "the name contains {}: only letters, digits, '-', '_' and '.' are allowed",
+            crate::json::show_char(bad)
         )));
     }
     if name.len() > MAX_NAME {
@@ -220,7 +221,8 @@ fn check_qualifier(q: &str) -> Result<(), String> {
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
     {
         Some(bad) => Err(format!(
-            "\"{q}\" contains {bad:?}: only letters, digits, '-', '_' or exactly $LATEST"
+            "\"{q}\" contains {}: only letters, digits, '-', '_' or exactly $LATEST",
+            crate::json::show_char(bad)
         )),
         None => Ok(()),
     }

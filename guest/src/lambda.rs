@@ -10,6 +10,7 @@ use crate::aws::{AwsRequest, header, request_id, service_error};
 use crate::endpoint::Endpoint;
 use crate::function_name::FunctionRef;
 use crate::http::{Method, Response};
+use crate::json::Fields;
 use crate::types::{FunctionFailure, InvocationType, LogType, Outcome, TaskError};
 
 /// The longest a function may run (Lambda quotas: 900 s).
@@ -173,13 +174,12 @@ pub fn interpret_invoke(response: Response) -> Result<InvokeAnswer, TaskError> {
         });
     let request_id = request_id(&response);
     let failure = function_error.as_ref().map(|kind| {
-        let details: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
-        let error_type = details["errorType"]
-            .as_str()
+        let details = Fields::of(&response.body);
+        let error_type = details
+            .string(&["errorType"])
             .filter(|t| !t.is_empty())
-            .unwrap_or(kind)
-            .to_owned();
-        let error_message = details["errorMessage"].as_str().unwrap_or_default().to_owned();
+            .unwrap_or_else(|| kind.clone());
+        let error_message = details.string(&["errorMessage"]).unwrap_or_default();
         (error_type, error_message)
     });
     Ok(InvokeAnswer {

@@ -34,9 +34,7 @@ pub fn prepare(
                 ),
             ));
         }
-        (Err(_), PayloadMode::Legacy) => serde_json::Value::String(payload.to_owned())
-            .to_string()
-            .into_bytes(),
+        (Err(_), PayloadMode::Legacy) => json_string(payload).into_bytes(),
     };
     let (limit, kind) = match invocation_type {
         InvocationType::Event => (MAX_EVENT_PAYLOAD, "an Event invocation"),
@@ -55,6 +53,32 @@ pub fn prepare(
         ));
     }
     Ok(body)
+}
+
+/// `text` as a JSON string literal (RFC 8259 section 7): quotes, backslashes and control
+/// characters escaped.
+pub fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let n = u32::from(c) as usize;
+                out.push_str("\\u00");
+                out.push(char::from(HEX[n >> 4]));
+                out.push(char::from(HEX[n & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Checks that `text` is one JSON value, without building it.
@@ -135,6 +159,24 @@ mod tests {
             prepare("{\"a\":1}", PayloadMode::Legacy, InvocationType::RequestResponse).unwrap(),
             b"{\"a\":1}"
         );
+    }
+
+    #[test]
+    fn json_strings_round_trip_through_a_json_parser() {
+        for text in [
+            "plain",
+            "quote \" and \\ backslash",
+            "lines\nand\ttabs\r",
+            "\u{1} \u{1f} ü 🚀",
+        ] {
+            let encoded = json_string(text);
+            assert_eq!(
+                serde_json::from_str::<String>(&encoded).unwrap(),
+                text,
+                "{encoded}"
+            );
+        }
+        assert_eq!(json_string("\u{1}"), "\"\\u0001\"");
     }
 
     #[test]

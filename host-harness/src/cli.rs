@@ -4,9 +4,11 @@
 //! function's payload goes to stdout, everything else to stderr, every registered secret masked.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::ffi::OsString;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode as ProcessExit;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -136,40 +138,114 @@ struct InvokeArgs {
     max_wall_time_s: u64,
 }
 
-/// Runs the command; the process exit code follows [`ExitCode`].
-pub fn main() -> ProcessExit {
-    let cli = Cli::parse();
-    let code = match cli.command {
-        Some(Command::Demo { payload, json }) => demo(&payload, json),
-        None => invoke(cli.invoke),
-    };
-    ProcessExit::from(code as u8)
+/// A writer shared between the command and its reporter.
+pub type SharedWriter = Arc<Mutex<dyn Write + Send>>;
+
+/// Where the command reads its environment and writes its output: the process's own in
+/// [`main`], buffers in tests.
+#[derive(Clone)]
+pub struct Io {
+    /// The environment (filtered by the policy before the component sees it).
+    pub env: BTreeMap<String, String>,
+    /// The function's payload, or the JSON outcome.
+    pub stdout: SharedWriter,
+    /// Logs, output variables and errors.
+    pub stderr: SharedWriter,
 }
 
-fn usage_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+impl std::fmt::Debug for Io {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Io")
+            .field("env", &self.env.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Io {
+    /// The process's environment, stdout and stderr.
+    pub fn process() -> Self {
+        Io {
+            env: std::env::vars().collect(),
+            stdout: Arc::new(Mutex::new(std::io::stdout())),
+            stderr: Arc::new(Mutex::new(std::io::stderr())),
+        }
+    }
+
+    fn err(&self, line: &str) {
+        let mut stderr = self
+            .stderr
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = writeln!(stderr, "{line}");
+    }
+
+    fn out(&self, bytes: &[u8]) {
+        let mut stdout = self
+            .stdout
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = stdout.write_all(bytes);
+        let _ = stdout.flush();
+    }
+}
+
+/// Runs the command with the process's arguments and I/O.
+pub fn main() -> ProcessExit {
+    ProcessExit::from(run(std::env::args_os(), &Io::process()) as u8)
+}
+
+/// Runs the command with `args` (the first is the program name) and `io`.
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &Io) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                ExitCode::InvalidInput
+            } else {
+                ExitCode::Success
+            };
+            let rendered = e.render().to_string();
+            if e.use_stderr() {
+                io.err(rendered.trim_end());
+            } else {
+                io.out(rendered.as_bytes());
+            }
+            return code;
+        }
+    };
+    match cli.command {
+        Some(Command::Demo { payload, json }) => demo(&payload, json, io),
+        None => invoke(cli.invoke, io),
+    }
+}
+
+fn usage_error(io: &Io, message: &str) -> ExitCode {
+    io.err(&format!("error: {message}"));
     ExitCode::InvalidInput
 }
 
-fn invoke(args: InvokeArgs) -> ExitCode {
+fn invoke(args: InvokeArgs, io: &Io) -> ExitCode {
     let payload = match (&args.payload, &args.payload_file) {
         (Some(p), _) => p.clone(),
         (None, Some(path)) => match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) => {
-                return usage_error(&format!(
-                    "--payload-file {}: {e}: give a readable UTF-8 file",
-                    path.display()
-                ));
+                return usage_error(
+                    io,
+                    &format!(
+                        "--payload-file {}: {e}: give a readable UTF-8 file",
+                        path.display()
+                    ),
+                );
             }
         },
         (None, None) => String::new(),
     };
     let variables = match task_variables(&args.vars, args.vars_file.as_ref()) {
         Ok(v) => v,
-        Err(message) => return usage_error(&message),
+        Err(message) => return usage_error(io, &message),
     };
-    let environment: BTreeMap<String, String> = std::env::vars().collect();
+    let environment = io.env.clone();
     let mut policy = Policy::default();
     for name in &args.allow_env {
         policy.allow_env(name);
@@ -179,7 +255,7 @@ fn invoke(args: InvokeArgs) -> ExitCode {
             Ok(host) => {
                 policy.allow_host(host);
             }
-            Err(message) => return usage_error(&message),
+            Err(message) => return usage_error(io, &message),
         }
     }
     // An endpoint the user chose explicitly is one the task needs.
@@ -202,9 +278,9 @@ fn invoke(args: InvokeArgs) -> ExitCode {
         .fuel(args.max_fuel)
         .wall_time(Duration::from_secs(args.max_wall_time_s))
         .build();
-    let proxy = match ProxyConfig::from_env() {
+    let proxy = match ProxyConfig::from_env_map(|name| environment.get(name).cloned()) {
         Ok(proxy) => proxy,
-        Err(e) => return usage_error(&format!("{e}")),
+        Err(e) => return usage_error(io, &format!("{e}")),
     };
     let options = RuntimeOptions { proxy };
     let runtime = match &args.component {
@@ -214,7 +290,7 @@ fn invoke(args: InvokeArgs) -> ExitCode {
     let runtime = match runtime {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            io.err(&format!("error: {e:#}"));
             return ExitCode::HostError;
         }
     };
@@ -247,10 +323,13 @@ fn invoke(args: InvokeArgs) -> ExitCode {
         environment,
         policy,
         limits,
-        reporter: Box::new(StderrReporter { debug: args.debug }),
+        reporter: Box::new(StderrReporter {
+            debug: args.debug,
+            io: io.clone(),
+        }),
     };
     let report = runtime.run(task);
-    print_report(&report, args.json)
+    print_report(&report, args.json, io)
 }
 
 /// `--var NAME=VALUE` and `--vars-file`, the command line winning.
@@ -291,6 +370,7 @@ fn task_variables(vars: &[String], file: Option<&PathBuf>) -> Result<BTreeMap<St
 /// Prints log messages on stderr as they come.
 struct StderrReporter {
     debug: bool,
+    io: Io,
 }
 
 impl Reporter for StderrReporter {
@@ -302,11 +382,11 @@ impl Reporter for StderrReporter {
             LogLevel::Error => "error: ",
             _ => "",
         };
-        eprintln!("{prefix}{message}");
+        self.io.err(&format!("{prefix}{message}"));
     }
 }
 
-fn print_report(report: &Report, json: bool) -> ExitCode {
+fn print_report(report: &Report, json: bool, io: &Io) -> ExitCode {
     let secrets = &report.secrets;
     for OutputVariable { name, value, secret } in &report.outputs {
         let shown = if *secret {
@@ -314,7 +394,7 @@ fn print_report(report: &Report, json: bool) -> ExitCode {
         } else {
             secrets.mask(value)
         };
-        eprintln!("{name}={shown}");
+        io.err(&format!("{name}={shown}"));
     }
     let outcome = match &report.result {
         Ok(outcome) => Some(outcome),
@@ -360,16 +440,16 @@ fn print_report(report: &Report, json: bool) -> ExitCode {
                 }),
             );
         }
-        println!("{}", serde_json::Value::Object(object));
+        io.out(format!("{}\n", serde_json::Value::Object(object)).as_bytes());
     } else if let Some(o) = outcome
         && !o.payload.is_empty()
     {
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(&secrets.mask_bytes(&o.payload));
-        let _ = stdout.write_all(b"\n");
+        let mut payload = secrets.mask_bytes(&o.payload);
+        payload.push(b'\n');
+        io.out(&payload);
     }
     if let Err(failure) = &report.result {
-        eprintln!("error: {}", secrets.mask(&failure.to_string()));
+        io.err(&format!("error: {}", secrets.mask(&failure.to_string())));
     }
     report.exit_code()
 }
@@ -390,22 +470,24 @@ fn error_kind(failure: &Failure) -> &'static str {
     }
 }
 
-fn demo(payload: &str, json: bool) -> ExitCode {
+fn demo(payload: &str, json: bool, io: &Io) -> ExitCode {
     let emulator = match Emulator::start(emulator::Config::demo()) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: cannot start the demo endpoint on 127.0.0.1: {e}");
+            io.err(&format!(
+                "error: cannot start the demo endpoint on 127.0.0.1: {e}"
+            ));
             return ExitCode::HostError;
         }
     };
-    eprintln!(
+    io.err(&format!(
         "Demo: a Lambda-compatible endpoint on {} with function \"echo\" (example credentials, signatures checked)",
         emulator.endpoint_url()
-    );
+    ));
     let runtime = match Runtime::new(RuntimeOptions::default()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            io.err(&format!("error: {e:#}"));
             return ExitCode::HostError;
         }
     };
@@ -424,7 +506,10 @@ fn demo(payload: &str, json: bool) -> ExitCode {
     task.policy
         .allow_endpoint_url(&emulator.endpoint_url())
         .expect("the emulator's URL is valid");
-    task.reporter = Box::new(StderrReporter { debug: false });
+    task.reporter = Box::new(StderrReporter {
+        debug: false,
+        io: io.clone(),
+    });
     let report = runtime.run(task);
-    print_report(&report, json)
+    print_report(&report, json, io)
 }

@@ -61,10 +61,7 @@ impl CanonicalRequest {
     /// # Errors
     ///
     /// When the method, a header or the session token cannot be signed; see [`SigningError`].
-    pub fn new(
-        request: &SignableRequest<'_>,
-        params: &SigningParams<'_>,
-    ) -> Result<Self, SigningError> {
+    pub fn new(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> Result<Self, SigningError> {
         let settings = &params.settings;
         if !is_token(request.method) {
             return Err(SigningError::InvalidMethod {
@@ -91,10 +88,7 @@ impl CanonicalRequest {
                     name: name.to_owned(),
                 });
             }
-            if UNSIGNED_HEADERS
-                .iter()
-                .any(|u| name.eq_ignore_ascii_case(u))
-            {
+            if UNSIGNED_HEADERS.iter().any(|u| name.eq_ignore_ascii_case(u)) {
                 continue;
             }
             has_host |= name.eq_ignore_ascii_case("host");
@@ -105,9 +99,7 @@ impl CanonicalRequest {
             return Err(SigningError::MissingHost);
         }
         headers.push(("x-amz-date", params.time.date_time()));
-        if let (Some(token), SessionTokenMode::Include) =
-            (session_token, settings.session_token_mode)
-        {
+        if let (Some(token), SessionTokenMode::Include) = (session_token, settings.session_token_mode) {
             headers.push(("x-amz-security-token", token));
         }
         if settings.sign_body {
@@ -117,10 +109,7 @@ impl CanonicalRequest {
         headers.sort_by(|(a, _), (b, _)| cmp_ignore_ascii_case(a, b));
 
         let mut text = String::with_capacity(
-            request.method.len()
-                + 3 * (request.path.len() + request.query.len())
-                + headers_len
-                + 256,
+            request.method.len() + 3 * (request.path.len() + request.query.len()) + headers_len + 256,
         );
         text.push_str(request.method);
         text.push('\n');

@@ -54,10 +54,7 @@ impl fmt::Display for SigningError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidMethod { method } => {
-                write!(
-                    f,
-                    "method {method:?} is invalid: use an HTTP method such as POST"
-                )
+                write!(f, "method {method:?} is invalid: use an HTTP method such as POST")
             }
             Self::InvalidHeaderName { name } => write!(
                 f,
@@ -72,12 +69,12 @@ impl fmt::Display for SigningError {
                 "header {name:?} is set by the signer: remove it from the request"
             ),
             Self::MissingHost => f.write_str("the request has no host header: add one"),
-            Self::InvalidAccessKeyId => f.write_str(
-                "access key id is invalid: use letters and digits only, such as AKIDEXAMPLE",
-            ),
-            Self::InvalidSessionToken => f.write_str(
-                "session token is invalid: it must be non-empty printable ASCII without spaces",
-            ),
+            Self::InvalidAccessKeyId => {
+                f.write_str("access key id is invalid: use letters and digits only, such as AKIDEXAMPLE")
+            }
+            Self::InvalidSessionToken => {
+                f.write_str("session token is invalid: it must be non-empty printable ASCII without spaces")
+            }
             Self::InvalidRegion { region } => write!(
                 f,
                 "region {region:?} is invalid: use a region name such as us-east-1"

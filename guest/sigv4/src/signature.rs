@@ -77,12 +77,7 @@ pub fn sign(
     }
 
     let canonical_request = CanonicalRequest::new(request, params)?;
-    let string_to_sign = StringToSign::new(
-        &params.time,
-        params.region,
-        params.service,
-        &canonical_request,
-    );
+    let string_to_sign = StringToSign::new(&params.time, params.region, params.service, &canonical_request);
     let key = SigningKey::derive(
         credentials.secret_access_key,
         &params.time,
@@ -191,11 +186,7 @@ mod tests {
 
     #[test]
     fn signs_get_vanilla() {
-        let output = sign(
-            &request(&[("Host", "example.amazonaws.com")]),
-            &params(None),
-        )
-        .expect("signs");
+        let output = sign(&request(&[("Host", "example.amazonaws.com")]), &params(None)).expect("signs");
         assert_eq!(
             output.signature,
             "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
@@ -310,10 +301,7 @@ mod tests {
     fn session_token_is_added_first_and_signed_unless_asked_not_to() {
         let host = [("Host", "example.amazonaws.com")];
         let output = sign(&request(&host), &params(Some("TOKEN"))).expect("signs");
-        assert_eq!(
-            output.headers[0],
-            ("X-Amz-Security-Token", "TOKEN".to_owned())
-        );
+        assert_eq!(output.headers[0], ("X-Amz-Security-Token", "TOKEN".to_owned()));
         assert_eq!(
             output.canonical_request.signed_headers(),
             "host;x-amz-date;x-amz-security-token"
@@ -325,10 +313,7 @@ mod tests {
         let mut after = params(Some("TOKEN"));
         after.settings.session_token_mode = SessionTokenMode::AddAfterSigning;
         let output = sign(&request(&host), &after).expect("signs");
-        assert_eq!(
-            output.headers[0],
-            ("X-Amz-Security-Token", "TOKEN".to_owned())
-        );
+        assert_eq!(output.headers[0], ("X-Amz-Security-Token", "TOKEN".to_owned()));
         assert_eq!(output.canonical_request.signed_headers(), "host;x-amz-date");
     }
 
@@ -345,8 +330,8 @@ mod tests {
     #[test]
     fn never_panics_on_odd_inputs() {
         let odd = [
-            "", "/", "//", "..", "/../..", "%", "%%", "%zz", "?", "#", "\u{0}", "\u{ffff}", "+",
-            "&&&", "===", "a=b=c&", " \t ",
+            "", "/", "//", "..", "/../..", "%", "%%", "%zz", "?", "#", "\u{0}", "\u{ffff}", "+", "&&&",
+            "===", "a=b=c&", " \t ",
         ];
         let time = SigningTime::from_unix_seconds(0).expect("in range");
         for text in odd {

@@ -29,16 +29,8 @@ pub struct SigningKey([u8; 32]);
 impl SigningKey {
     /// Derives the signing key of `secret_access_key` for the date of `time`, `region` and
     /// `service`.
-    pub fn derive(
-        secret_access_key: &str,
-        time: &SigningTime,
-        region: &str,
-        service: &str,
-    ) -> Self {
-        let date = hmac_sha256(
-            &[b"AWS4", secret_access_key.as_bytes()],
-            time.date().as_bytes(),
-        );
+    pub fn derive(secret_access_key: &str, time: &SigningTime, region: &str, service: &str) -> Self {
+        let date = hmac_sha256(&[b"AWS4", secret_access_key.as_bytes()], time.date().as_bytes());
         let region = hmac_sha256(&[&date], region.as_bytes());
         let service = hmac_sha256(&[&region], service.as_bytes());
         Self(hmac_sha256(&[&service], b"aws4_request"))
@@ -106,10 +98,7 @@ mod tests {
     #[test]
     fn hmac_matches_rfc_4231_for_short_and_long_keys() {
         assert_eq!(
-            hex::encode(&hmac_sha256(
-                &[b"Je", b"fe"],
-                b"what do ya want for nothing?"
-            )),
+            hex::encode(&hmac_sha256(&[b"Je", b"fe"], b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         let long_key = [0xaa_u8; 131];

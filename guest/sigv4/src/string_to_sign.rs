@@ -55,10 +55,7 @@ impl StringToSign {
         text.push_str(SCOPE_TERMINATOR);
         let scope = start..text.len();
         text.push('\n');
-        hex::encode_into(
-            &Sha256::digest(canonical_request.as_str().as_bytes()),
-            &mut text,
-        );
+        hex::encode_into(&Sha256::digest(canonical_request.as_str().as_bytes()), &mut text);
         Self { text, scope }
     }
 

@@ -93,8 +93,7 @@ fn civil_from_days(days: u64) -> (u64, u32, u32) {
     let days = days + 719_468;
     let era = days / 146_097;
     let day_of_era = days % 146_097; // [0, 146096]
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365; // [0, 399]
+    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365; // [0, 399]
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100); // [0, 365]
     let month_from_march = (5 * day_of_year + 2) / 153; // [0, 11]
     let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32; // [1, 31]
@@ -203,9 +202,7 @@ impl fmt::Display for SigningTime {
 
 impl fmt::Debug for SigningTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SigningTime")
-            .field(&self.date_time())
-            .finish()
+        f.debug_tuple("SigningTime").field(&self.date_time()).finish()
     }
 }
 

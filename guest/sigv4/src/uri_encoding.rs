@@ -96,21 +96,9 @@ mod tests {
             } else {
                 format!("%{byte:02X}")
             };
-            assert_eq!(
-                component(&[byte]),
-                expected,
-                "byte {byte:#04x} in a component"
-            );
-            let expected_in_path = if byte == b'/' {
-                "/".to_owned()
-            } else {
-                expected
-            };
-            assert_eq!(
-                path(&[byte]),
-                expected_in_path,
-                "byte {byte:#04x} in a path"
-            );
+            assert_eq!(component(&[byte]), expected, "byte {byte:#04x} in a component");
+            let expected_in_path = if byte == b'/' { "/".to_owned() } else { expected };
+            assert_eq!(path(&[byte]), expected_in_path, "byte {byte:#04x} in a path");
         }
     }
 

@@ -6,8 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use lambda_invoke_sigv4::{
-    Credentials, SessionTokenMode, SignableRequest, SigningParams, SigningSettings, SigningTime,
-    sign,
+    Credentials, SessionTokenMode, SignableRequest, SigningParams, SigningSettings, SigningTime, sign,
 };
 
 fn suite_dir() -> PathBuf {
@@ -98,9 +97,7 @@ fn parse_context(text: &str) -> Context {
         token: credentials.get("token").map(string),
         region: string(&json["region"]),
         service: string(&json["service"]),
-        time: string(&json["timestamp"])
-            .parse()
-            .expect("timestamp is RFC 3339"),
+        time: string(&json["timestamp"]).parse().expect("timestamp is RFC 3339"),
         settings: SigningSettings {
             normalize_path: flag("normalize").expect("normalize is given"),
             sign_body: flag("sign_body").expect("sign_body is given"),
@@ -243,8 +240,5 @@ fn every_case_folder_has_a_test() {
     let mut tested: Vec<String> = CASES.iter().map(|case| (*case).to_owned()).collect();
     tested.sort();
     assert_eq!(folders.len(), 38, "the suite has 38 cases");
-    assert_eq!(
-        folders, tested,
-        "every case folder has a test, and only those"
-    );
+    assert_eq!(folders, tested, "every case folder has a test, and only those");
 }

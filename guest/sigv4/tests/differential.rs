@@ -6,13 +6,11 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials as AwsCredentials;
 use aws_sigv4::http_request::{
-    SignableBody, SignableRequest as AwsRequest, SigningParams as AwsParams,
-    SigningSettings as AwsSettings, sign as aws_sign,
+    SignableBody, SignableRequest as AwsRequest, SigningParams as AwsParams, SigningSettings as AwsSettings,
+    sign as aws_sign,
 };
 use aws_smithy_runtime_api::client::identity::Identity;
-use lambda_invoke_sigv4::{
-    Credentials, SignableRequest, SigningParams, SigningSettings, SigningTime, sign,
-};
+use lambda_invoke_sigv4::{Credentials, SignableRequest, SigningParams, SigningSettings, SigningTime, sign};
 use proptest::prelude::*;
 
 /// One random request and everything it is signed with.

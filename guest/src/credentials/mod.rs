@@ -50,13 +50,16 @@ pub(crate) enum SourceError {
     Broken(String),
 }
 
+/// One source of the chain: reads what it needs from the host.
+type Source<'a> = dyn Fn(&mut dyn Host) -> Result<Credentials, SourceError> + 'a;
+
 /// Resolves credentials: the step's service connection, then task variables, then the
 /// environment.
 pub fn resolve(
     host: &mut dyn Host,
     service_connection: Option<&ServiceConnection>,
 ) -> Result<Credentials, TaskError> {
-    let sources: [(&str, &dyn Fn(&mut dyn Host) -> Result<Credentials, SourceError>); 3] = [
+    let sources: [(&str, &Source<'_>); 3] = [
         (static_keys::SOURCE, &|host| {
             static_keys::provide(host, service_connection)
         }),
@@ -100,9 +103,10 @@ pub(crate) fn from_keys(
         (Some(access_key_id), Some(secret_access_key)) => {
             if let Some(bad) = access_key_id.chars().find(|c| !c.is_ascii_alphanumeric()) {
                 return Err(SourceError::Broken(format!(
-                    "{source}: the access key id {} contains {bad:?}: an access key id has only \
+                    "{source}: the access key id {} contains {}: an access key id has only \
                      letters and digits",
-                    names[0]
+                    names[0],
+                    crate::json::show_char(bad)
                 )));
             }
             Ok(Credentials {

@@ -1,0 +1,233 @@
+//! End-to-end through the command line (run in-process, output captured): options, output
+//! formats, exit codes and masking.
+
+use std::collections::BTreeMap;
+
+use lambda_invoke::ExitCode;
+use lambda_invoke_tests::*;
+
+fn base_args(emulator: &lambda_invoke::emulator::Emulator, function: &str) -> Vec<String> {
+    vec![
+        "--function-name".into(),
+        function.into(),
+        "--region".into(),
+        "us-east-1".into(),
+        "--endpoint-url".into(),
+        emulator.endpoint_url(),
+    ]
+}
+
+#[test]
+fn payload_on_stdout_logs_and_outputs_on_stderr() {
+    let emulator = emulator();
+    let mut args = base_args(&emulator, "echo");
+    args.extend([
+        "--payload".into(),
+        r#"{"a":"ü"}"#.into(),
+        "--output-variable".into(),
+        "RESULT".into(),
+    ]);
+    let run = cli(&args, &example_env());
+    assert_eq!(run.code, ExitCode::Success, "{}", run.stderr);
+    assert_eq!(run.stdout, "{\"a\":\"ü\"}\n");
+    for line in [
+        "Invoking function echo",
+        "Setting output variable RESULT with the function output",
+        "Completed invocation of Lambda function echo",
+        "RESULT={\"a\":\"ü\"}",
+    ] {
+        assert!(run.stderr.contains(line), "missing {line:?} in\n{}", run.stderr);
+    }
+}
+
+#[test]
+fn json_output_has_every_outcome_field() {
+    let emulator = emulator();
+    let mut args = base_args(&emulator, "echo:live");
+    args.extend([
+        "--payload".into(),
+        "[1]".into(),
+        "--log-type".into(),
+        "Tail".into(),
+        "--json".into(),
+    ]);
+    let run = cli(&args, &example_env());
+    assert_eq!(run.code, ExitCode::Success, "{}", run.stderr);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON object");
+    assert_eq!(value["status_code"], 200);
+    assert_eq!(value["payload"], "[1]");
+    assert_eq!(value["executed_version"], "1");
+    assert!(value["function_error"].is_null());
+    assert!(
+        value["log_tail"]
+            .as_str()
+            .unwrap()
+            .contains("echo: received 3 bytes")
+    );
+    assert!(value["request_id"].as_str().unwrap().len() > 10);
+}
+
+#[test]
+fn exit_codes_follow_the_kind_of_failure() {
+    let emulator = emulator();
+    let env = example_env();
+    let code = |extra: &[&str], function: &str, env: &BTreeMap<String, String>| {
+        let mut args = base_args(&emulator, function);
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        cli(&args, env)
+    };
+    assert_eq!(code(&[], "echo", &env).code, ExitCode::Success);
+    assert_eq!(
+        code(&["--payload", "{oops"], "echo", &env).code,
+        ExitCode::InvalidInput
+    );
+    assert_eq!(code(&[], "echo", &BTreeMap::new()).code, ExitCode::Configuration);
+    assert_eq!(code(&[], "missing", &env).code, ExitCode::ServiceError);
+    let failed = code(&[], "fail", &env);
+    assert_eq!(failed.code, ExitCode::FunctionError);
+    assert!(
+        failed.stdout.contains("something went wrong"),
+        "the payload is still printed: {}",
+        failed.stdout
+    );
+    assert!(
+        failed
+            .stderr
+            .contains("error: the function failed: Error: something went wrong"),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(
+        code(&["--no-fail-on-function-error"], "fail", &env).code,
+        ExitCode::Success
+    );
+
+    let mut refused = vec![
+        "--function-name",
+        "echo",
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        "http://10.255.255.1:9",
+    ];
+    let run = cli(&refused, &env);
+    assert_eq!(run.code, ExitCode::SandboxError, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("plain http is allowed only to loopback"),
+        "{}",
+        run.stderr
+    );
+    refused.truncate(4);
+    refused.extend(["--endpoint-url", "http://127.0.0.1:1"]);
+    let run = cli(&refused, &env);
+    assert_eq!(run.code, ExitCode::TransportError, "{}", run.stderr);
+    assert!(run.stderr.contains("cannot connect"), "{}", run.stderr);
+
+    let usage = cli(&["--payload", "{}"], &env);
+    assert_eq!(usage.code, ExitCode::InvalidInput);
+    assert!(usage.stderr.contains("--function-name"), "{}", usage.stderr);
+    assert!(emulator.requests().iter().all(|r| r.body != b"{oops"));
+}
+
+#[test]
+fn variables_from_the_command_line_and_a_file() {
+    let emulator = emulator();
+    let dir = std::env::temp_dir().join(format!("lambda-invoke-vars-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let vars = dir.join("vars.json");
+    std::fs::write(
+        &vars,
+        serde_json::json!({"AWS.AccessKeyID": EXAMPLE_ACCESS_KEY_ID, "AWS.Region": "eu-west-9"}).to_string(),
+    )
+    .unwrap();
+    let payload = dir.join("payload.json");
+    std::fs::write(&payload, "{\"from\":\"file\"}").unwrap();
+    let args = [
+        "--function-name".to_owned(),
+        "echo".to_owned(),
+        "--endpoint-url".to_owned(),
+        emulator.endpoint_url(),
+        "--vars-file".to_owned(),
+        vars.display().to_string(),
+        "--var".to_owned(),
+        format!("AWS.SecretAccessKey={EXAMPLE_SECRET_ACCESS_KEY}"),
+        "--var".to_owned(),
+        "AWS.Region=us-east-1".to_owned(),
+        "--payload-file".to_owned(),
+        payload.display().to_string(),
+    ];
+    let run = cli(&args, &BTreeMap::new());
+    assert_eq!(run.code, ExitCode::Success, "{}", run.stderr);
+    assert_eq!(run.stdout, "{\"from\":\"file\"}\n");
+
+    std::fs::write(&vars, "{\"AWS.Region\": 5}").unwrap();
+    let run = cli(&args, &BTreeMap::new());
+    assert_eq!(run.code, ExitCode::InvalidInput);
+    assert!(
+        run.stderr.contains("AWS.Region is not a string"),
+        "{}",
+        run.stderr
+    );
+    let run = cli(&["--function-name", "echo", "--var", "novalue"], &BTreeMap::new());
+    assert!(run.stderr.contains("use NAME=VALUE"), "{}", run.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn secrets_are_masked_in_everything_printed() {
+    let emulator = emulator();
+    let mut env = BTreeMap::from([
+        ("AWS_ACCESS_KEY_ID".to_owned(), TEMP_ACCESS_KEY_ID.to_owned()),
+        (
+            "AWS_SECRET_ACCESS_KEY".to_owned(),
+            TEMP_SECRET_ACCESS_KEY.to_owned(),
+        ),
+        ("AWS_SESSION_TOKEN".to_owned(), TEMP_SESSION_TOKEN.to_owned()),
+    ]);
+    // A function that echoes the secret and token back, in plain and JSON output, with debug on.
+    let payload = format!("{{\"s\":\"{TEMP_SECRET_ACCESS_KEY}\",\"t\":\"{TEMP_SESSION_TOKEN}\"}}");
+    for json in [false, true] {
+        let mut args = base_args(&emulator, "echo");
+        args.extend([
+            "--payload".into(),
+            payload.clone(),
+            "--output-variable".into(),
+            "OUT".into(),
+            "--debug".into(),
+        ]);
+        args.extend(["--log-type".into(), "Tail".into()]);
+        if json {
+            args.push("--json".into());
+        }
+        let run = cli(&args, &env);
+        assert_eq!(run.code, ExitCode::Success, "{}", run.stderr);
+        assert_no_secret(&run.all(), &ALL_SECRETS);
+        assert!(run.stdout.contains("***"), "{}", run.stdout);
+    }
+    // And on every failure path.
+    for function in ["fail", "missing", "bad name"] {
+        let run = cli(&base_args(&emulator, function), &env);
+        assert_ne!(run.code, ExitCode::Success);
+        assert_no_secret(&run.all(), &ALL_SECRETS);
+    }
+    env.insert(
+        "AWS_SECRET_ACCESS_KEY".to_owned(),
+        "wrong-secret-0123456789abcdefghijklmnop".to_owned(),
+    );
+    let run = cli(&base_args(&emulator, "echo"), &env);
+    assert_eq!(run.code, ExitCode::ServiceError);
+    assert!(run.stderr.contains("InvalidSignatureException"), "{}", run.stderr);
+    assert_no_secret(
+        &run.all(),
+        &["wrong-secret-0123456789abcdefghijklmnop", TEMP_SESSION_TOKEN],
+    );
+}
+
+#[test]
+fn demo_runs_without_any_configuration() {
+    let run = cli(&["demo"], &BTreeMap::new());
+    assert_eq!(run.code, ExitCode::Success, "{}", run.stderr);
+    assert_eq!(run.stdout, "{\"message\":\"hello from lambda-invoke\"}\n");
+    assert!(run.stderr.contains("echo: received"), "{}", run.stderr);
+    assert_no_secret(&run.all(), &[EXAMPLE_SECRET_ACCESS_KEY]);
+}
