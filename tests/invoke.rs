@@ -275,6 +275,7 @@ fn the_precheck_reports_access_denied_as_access_denied() {
         access_key_id: LIMITED_ACCESS_KEY_ID.to_owned(),
         secret_access_key: LIMITED_SECRET_ACCESS_KEY.to_owned(),
         session_token: None,
+        ..Default::default()
     });
     let report = runtime().run(task(&emulator, input));
     let Err(Failure::Task(TaskError::Service(e))) = &report.result else {
@@ -505,6 +506,7 @@ fn wrong_secret_and_unknown_key_are_reported_by_code() {
         access_key_id: EXAMPLE_ACCESS_KEY_ID.to_owned(),
         secret_access_key: "not-the-right-secret-at-all-0123456789ab".to_owned(),
         session_token: None,
+        ..Default::default()
     });
     let report = runtime().run(task(&emulator, input.clone()));
     assert!(
@@ -514,6 +516,7 @@ fn wrong_secret_and_unknown_key_are_reported_by_code() {
         access_key_id: "AKIAUNKNOWNKEY000000".to_owned(),
         secret_access_key: "whatever-secret-0123456789abcdefghijklmn".to_owned(),
         session_token: None,
+        ..Default::default()
     });
     let report = runtime().run(task(&emulator, input));
     assert!(

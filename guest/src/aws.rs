@@ -31,6 +31,8 @@ pub struct AwsRequest<'a> {
     pub headers: Vec<(&'static str, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// How long connecting may take.
+    pub connect_timeout_ms: u32,
     /// How long the answer may take once the request is sent.
     pub read_timeout_ms: u32,
 }
@@ -101,13 +103,35 @@ impl AwsRequest<'_> {
             .map(|(name, value)| Header { name, value })
             .collect();
         Ok(Request {
+            label: self.operation.clone(),
             method: self.method,
             url: self.url(),
             headers,
             body: self.body.clone(),
-            connect_timeout_ms: CONNECT_TIMEOUT_MS,
+            connect_timeout_ms: self.connect_timeout_ms,
             read_timeout_ms: self.read_timeout_ms,
         })
+    }
+
+    /// The request without a signature, for the few calls that take none (STS
+    /// `AssumeRoleWithWebIdentity`).
+    pub fn unsigned(&self) -> Request {
+        Request {
+            label: self.operation.clone(),
+            method: self.method,
+            url: self.url(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(name, value)| Header {
+                    name: (*name).to_owned(),
+                    value: value.clone(),
+                })
+                .collect(),
+            body: self.body.clone(),
+            connect_timeout_ms: self.connect_timeout_ms,
+            read_timeout_ms: self.read_timeout_ms,
+        }
     }
 
     /// A transport error of this request as a task error.

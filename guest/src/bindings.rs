@@ -13,7 +13,7 @@ pub use lambda_invoke::task::{environment, http, types};
 #[cfg(target_family = "wasm")]
 mod component {
     use super::lambda_invoke::task::{environment, http};
-    use super::types::{Input, Outcome, TaskError};
+    use super::types::{Input, Outcome, TaskDescription, TaskError};
     use crate::host::{Host, LogLevel};
 
     struct Component;
@@ -21,6 +21,10 @@ mod component {
     impl super::Guest for Component {
         fn run(input: Input) -> Result<Outcome, TaskError> {
             crate::task::run(&mut WitHost, input)
+        }
+
+        fn describe() -> TaskDescription {
+            crate::describe::describe()
         }
     }
 
@@ -49,6 +53,10 @@ mod component {
             secret: bool,
         ) -> Result<(), environment::OutputError> {
             environment::set_output(name, value, secret)
+        }
+
+        fn read_file(&mut self, path: &str) -> Result<Vec<u8>, environment::FileError> {
+            environment::read_file(path)
         }
 
         fn register_secret(&mut self, value: &str) {

@@ -1,7 +1,7 @@
 //! What the task needs from its host: the WIT imports as a trait, so the task logic can run
 //! natively against a test double.
 
-use crate::bindings::environment::OutputError;
+use crate::bindings::environment::{FileError, OutputError};
 use crate::bindings::http::{HttpError, Request, Response};
 
 pub use crate::bindings::environment::LogLevel;
@@ -19,6 +19,8 @@ pub trait Host {
     fn set_output(&mut self, name: &str, value: &str, secret: bool) -> Result<(), OutputError>;
     /// Registers a secret for masking (WIT `environment.register-secret`).
     fn register_secret(&mut self, value: &str);
+    /// Reads a file the host allows (WIT `environment.read-file`).
+    fn read_file(&mut self, path: &str) -> Result<Vec<u8>, FileError>;
     /// Logs a message (WIT `environment.log`).
     fn log(&mut self, level: LogLevel, message: &str);
     /// The current time, for signing (WASI wall clock in the component).
@@ -69,6 +71,7 @@ pub(crate) mod testing {
         pub outputs: Vec<(String, String, bool)>,
         pub secrets: Vec<String>,
         pub logs: Vec<(LogLevel, String)>,
+        pub files: BTreeMap<String, Vec<u8>>,
     }
 
     impl FakeHost {
@@ -79,6 +82,11 @@ pub(crate) mod testing {
 
         pub fn with_env(mut self, name: &str, value: &str) -> Self {
             self.env.insert(name.to_owned(), value.to_owned());
+            self
+        }
+
+        pub fn with_file(mut self, path: &str, content: &str) -> Self {
+            self.files.insert(path.to_owned(), content.as_bytes().to_vec());
             self
         }
 
@@ -116,6 +124,9 @@ pub(crate) mod testing {
         }
         fn register_secret(&mut self, value: &str) {
             self.secrets.push(value.to_owned());
+        }
+        fn read_file(&mut self, path: &str) -> Result<Vec<u8>, FileError> {
+            self.files.get(path).cloned().ok_or(FileError::NotFound)
         }
         fn log(&mut self, level: LogLevel, message: &str) {
             self.logs.push((level, message.to_owned()));

@@ -94,6 +94,7 @@ pub fn invoke_request<'a>(endpoint: &'a Endpoint, params: InvokeParams<'_>) -> A
         query: qualifier_query(params.function),
         headers,
         body: params.payload,
+        connect_timeout_ms: crate::aws::CONNECT_TIMEOUT_MS,
         read_timeout_ms,
     }
 }
@@ -108,6 +109,7 @@ pub fn get_configuration_request<'a>(endpoint: &'a Endpoint, function: &Function
         query: qualifier_query(function),
         headers: Vec::new(),
         body: Vec::new(),
+        connect_timeout_ms: crate::aws::CONNECT_TIMEOUT_MS,
         read_timeout_ms: CONTROL_READ_TIMEOUT_MS,
     }
 }

@@ -18,6 +18,7 @@ pub mod aws;
 mod bindings;
 pub mod client_context;
 pub mod credentials;
+pub mod describe;
 pub mod endpoint;
 pub mod function_name;
 mod host;
@@ -37,5 +38,5 @@ pub mod http {
 
 /// The WIT `environment` interface's types, as the task logic uses them.
 pub mod environment {
-    pub use crate::bindings::environment::OutputError;
+    pub use crate::bindings::environment::{FileError, OutputError};
 }

@@ -1,5 +1,6 @@
 //! The region: the input, then task variable `AWS.Region`, then `AWS_REGION`, then
-//! `AWS_DEFAULT_REGION`. A region named by a full ARN is used when none is configured; a
+//! `AWS_DEFAULT_REGION`, then the profile's `region`, then the instance's (EC2 metadata).
+//! A region named by the function's ARN wins over the profile and the instance; an explicitly
 //! configured region that disagrees with the ARN's is an error, not a guess.
 
 use crate::host::Host;
@@ -22,6 +23,9 @@ pub fn resolve(
     arn_region: Option<&str>,
 ) -> Result<Region, TaskError> {
     let configured = configured(host, input)?;
+    if configured.is_none() && arn_region.is_none() {
+        return implicit(host);
+    }
     match (configured, arn_region) {
         (Some(region), Some(arn)) if region.code != arn => Err(invalid_input(
             "function-name",
@@ -36,9 +40,40 @@ pub fn resolve(
             code: arn.to_owned(),
             source: "the function ARN".to_owned(),
         }),
-        (None, None) => Err(TaskError::RegionNotFound(
+        (None, None) => implicit(host),
+    }
+}
+
+/// The profile's region, else the instance's.
+fn implicit(host: &mut dyn Host) -> Result<Region, TaskError> {
+    let from_profile = match crate::credentials::profile::Profiles::load(host) {
+        Ok(profiles) => profiles.region().map(|r| {
+            (
+                r,
+                format!("profile {} of the shared config files", profiles.selected),
+            )
+        }),
+        Err(_) => None, // the credential chain reports unreadable files
+    };
+    let found = from_profile
+        .or_else(|| crate::credentials::imds::region(host).map(|r| (r, "EC2 instance metadata".to_owned())));
+    match found {
+        Some((code, source)) => {
+            let code = code.trim().to_ascii_lowercase();
+            if !looks_like_region(&code) {
+                return Err(invalid_input(
+                    "region",
+                    format!(
+                        "region \"{code}\" from {source} is not a region code: use a code such as us-east-1"
+                    ),
+                ));
+            }
+            Ok(Region { code, source })
+        }
+        None => Err(TaskError::RegionNotFound(
             "no region is configured: set the region input (--region), the task variable \
-             AWS.Region, or the environment variable AWS_REGION or AWS_DEFAULT_REGION"
+             AWS.Region, the environment variable AWS_REGION or AWS_DEFAULT_REGION, or a region \
+             in the profile"
                 .to_owned(),
         )),
     }
@@ -109,6 +144,7 @@ mod tests {
     #[test]
     fn sources_in_order() {
         let mut host = FakeHost::default()
+            .with_env("AWS_EC2_METADATA_DISABLED", "true")
             .with_var("AWS.Region", "eu-west-1")
             .with_env("AWS_REGION", "eu-west-2")
             .with_env("AWS_DEFAULT_REGION", "eu-west-3");
@@ -133,7 +169,7 @@ mod tests {
 
     #[test]
     fn arn_region_is_used_or_conflicts() {
-        let mut host = FakeHost::default();
+        let mut host = FakeHost::default().with_env("AWS_EC2_METADATA_DISABLED", "true");
         let r = resolve(&mut host, None, Some("ap-south-1")).unwrap();
         assert_eq!(
             (r.code.as_str(), r.source.as_str()),

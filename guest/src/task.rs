@@ -5,6 +5,7 @@
 //! never costs a request.
 
 use crate::host::{Host, LogLevel};
+use crate::http::HttpError;
 use crate::lambda::{self, InvokeParams};
 use crate::types::{Input, InvalidInput, InvocationType, LogType, Outcome, TaskError};
 use crate::{aws, client_context, credentials, endpoint, function_name, payload, region};
@@ -15,6 +16,21 @@ pub fn invalid_input(input: &str, message: impl Into<String>) -> TaskError {
         input: input.to_owned(),
         message: message.into(),
     })
+}
+
+/// An HTTP error in words, for messages.
+pub fn describe_http_error(error: &HttpError) -> String {
+    match error {
+        HttpError::Denied(why) => format!("refused by the host: {why}"),
+        HttpError::InvalidRequest(why) => format!("invalid request: {why}"),
+        HttpError::ConnectFailed(why) => format!("cannot connect: {why}"),
+        HttpError::ConnectTimeout => "no connection within the timeout".to_owned(),
+        HttpError::ReadTimeout => "no answer within the timeout".to_owned(),
+        HttpError::ConnectionLost(why) => format!("connection lost: {why}"),
+        HttpError::Protocol(why) => format!("not a valid HTTP answer: {why}"),
+        HttpError::TooLarge(limit) => format!("answer larger than {limit} bytes"),
+        HttpError::LimitExceeded(why) => format!("host limit reached: {why}"),
+    }
 }
 
 /// The longest output variable name accepted.
@@ -33,10 +49,10 @@ pub fn run(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
         log_type = LogType::None;
     }
 
-    // 2. Credentials (secrets are registered as they are read), region, endpoint.
-    let credentials = credentials::resolve(host, input.credentials.as_ref())?;
-    host.info(&format!("Using credentials from {}", credentials.source));
+    // 2. Region (STS needs it), credentials (secrets are registered as they are read), endpoint.
     let region = region::resolve(host, input.region.as_deref(), function.region.as_deref())?;
+    let credentials = credentials::resolve(host, &region.code, input.credentials.as_ref())?;
+    host.info(&format!("Using credentials from {}", credentials.source));
     let endpoint = endpoint::resolve(host, "lambda", input.endpoint_url.as_deref(), &region.code)?;
     host.debug(&format!(
         "Region {} (from {}); endpoint {} (from {})",
@@ -215,7 +231,7 @@ mod tests {
     use super::*;
     use crate::host::testing::FakeHost;
     use crate::http::{Header, HttpError, Response};
-    use crate::types::{PayloadMode, ServiceConnection};
+    use crate::types::{HttpLog, PayloadMode, ServiceConnection};
 
     fn input(function_name: &str) -> Input {
         Input {
@@ -231,11 +247,16 @@ mod tests {
                 access_key_id: "AKIDEXAMPLE".to_owned(),
                 secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".to_owned(),
                 session_token: None,
+                assume_role: None,
+                use_oidc: false,
             }),
             endpoint_url: Some("http://127.0.0.1:9001".to_owned()),
             output_variable: Some("result".to_owned()),
             fail_on_function_error: true,
             check_function_exists: false,
+            max_attempts: None,
+            read_timeout_ms: None,
+            http_log: HttpLog::Off,
         }
     }
 

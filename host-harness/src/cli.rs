@@ -16,8 +16,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::emulator::{self, Emulator};
 use crate::http_client::ProxyConfig;
 use crate::{
-    AllowedHost, ExitCode, Failure, Input, InvocationType, Limits, LogLevel, LogType, OutputVariable,
-    PayloadMode, Policy, Report, Reporter, Runtime, RuntimeOptions, ServiceConnection, Task, TaskError,
+    AllowedHost, AssumeRole, ExitCode, Failure, HttpLog, Input, InvocationType, Limits, LogLevel, LogType,
+    OutputVariable, PayloadMode, Policy, Report, Reporter, Runtime, RuntimeOptions, ServiceConnection, Task,
+    TaskError,
 };
 
 /// Invoke an AWS Lambda function from a build pipeline, in a WebAssembly sandbox.
@@ -48,6 +49,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the component's description of the task (inputs, defaults, permissions) as JSON.
+    Describe {
+        /// Describe another build of the component instead of the embedded one.
+        #[arg(long, value_name = "PATH")]
+        component: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "lower")]
+enum HttpLogArg {
+    Off,
+    Headers,
+    Bodies,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -106,6 +121,32 @@ struct InvokeArgs {
     /// Task variables from a JSON object of strings.
     #[arg(long, value_name = "PATH")]
     vars_file: Option<PathBuf>,
+    /// A role to assume with the resolved credentials (STS AssumeRole), or with OIDC (--use-oidc).
+    #[arg(long, value_name = "ARN")]
+    role_arn: Option<String>,
+    /// The external id the role's trust policy requires.
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    external_id: Option<String>,
+    /// The role session name (default aws-vsts-tools).
+    #[arg(long, value_name = "NAME", requires = "role_arn")]
+    role_session_name: Option<String>,
+    /// The role session's duration, 900 to 43200 seconds (default: task variable
+    /// aws.rolecredential.maxduration, else 900).
+    #[arg(long, value_name = "SECONDS", requires = "role_arn")]
+    role_duration_seconds: Option<u32>,
+    /// Exchange the OIDC token in task variable AWS.WebIdentityToken for --role-arn's credentials.
+    #[arg(long, requires = "role_arn")]
+    use_oidc: bool,
+    /// Most attempts per AWS call (default: AWS_MAX_ATTEMPTS, else 3).
+    #[arg(long, value_name = "N")]
+    max_attempts: Option<u32>,
+    /// How long to wait for a synchronous invocation's answer, in milliseconds (default: the
+    /// function's timeout plus a margin when --check-function-exists learned it, else 16 min).
+    #[arg(long, value_name = "MS")]
+    read_timeout_ms: Option<u32>,
+    /// Log each request and response at debug level (implies --debug), secrets redacted.
+    #[arg(long, value_enum, default_value = "off")]
+    http_log: HttpLogArg,
     /// Let the step succeed when the function returns an error.
     #[arg(long)]
     no_fail_on_function_error: bool,
@@ -215,6 +256,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &Io)
     };
     match cli.command {
         Some(Command::Demo { payload, json }) => demo(&payload, json, io),
+        Some(Command::Describe { component }) => describe(component.as_deref(), io),
         None => invoke(cli.invoke, io),
     }
 }
@@ -246,7 +288,7 @@ fn invoke(args: InvokeArgs, io: &Io) -> ExitCode {
         Err(message) => return usage_error(io, &message),
     };
     let environment = io.env.clone();
-    let mut policy = Policy::default();
+    let mut policy = Policy::for_environment(&environment);
     for name in &args.allow_env {
         policy.allow_env(name);
     }
@@ -317,6 +359,26 @@ fn invoke(args: InvokeArgs, io: &Io) -> ExitCode {
     input.output_variable = args.output_variable;
     input.fail_on_function_error = !args.no_fail_on_function_error;
     input.check_function_exists = args.check_function_exists;
+    input.max_attempts = args.max_attempts;
+    input.read_timeout_ms = args.read_timeout_ms;
+    input.http_log = match args.http_log {
+        HttpLogArg::Off => HttpLog::Off,
+        HttpLogArg::Headers => HttpLog::Headers,
+        HttpLogArg::Bodies => HttpLog::Bodies,
+    };
+    if let Some(role_arn) = args.role_arn {
+        input.credentials = Some(ServiceConnection {
+            assume_role: Some(AssumeRole {
+                role_arn,
+                external_id: args.external_id,
+                session_name: args.role_session_name,
+                duration_seconds: args.role_duration_seconds,
+            }),
+            use_oidc: args.use_oidc,
+            ..ServiceConnection::default()
+        });
+    }
+    let debug = args.debug || input.http_log != HttpLog::Off;
     let task = Task {
         input,
         variables,
@@ -324,7 +386,7 @@ fn invoke(args: InvokeArgs, io: &Io) -> ExitCode {
         policy,
         limits,
         reporter: Box::new(StderrReporter {
-            debug: args.debug,
+            debug,
             io: io.clone(),
         }),
     };
@@ -470,6 +532,24 @@ fn error_kind(failure: &Failure) -> &'static str {
     }
 }
 
+fn describe(component: Option<&std::path::Path>, io: &Io) -> ExitCode {
+    let runtime = match component {
+        Some(path) => Runtime::from_file(path, RuntimeOptions::default()),
+        None => Runtime::new(RuntimeOptions::default()),
+    };
+    match runtime.and_then(|r| r.describe()) {
+        Ok(description) => {
+            let text = serde_json::to_string_pretty(&description).unwrap_or_default();
+            io.out(format!("{text}\n").as_bytes());
+            ExitCode::Success
+        }
+        Err(e) => {
+            io.err(&format!("error: {e:#}"));
+            ExitCode::HostError
+        }
+    }
+}
+
 fn demo(payload: &str, json: bool, io: &Io) -> ExitCode {
     let emulator = match Emulator::start(emulator::Config::demo()) {
         Ok(e) => e,
@@ -500,7 +580,7 @@ fn demo(payload: &str, json: bool, io: &Io) -> ExitCode {
     input.credentials = Some(ServiceConnection {
         access_key_id: emulator::EXAMPLE_ACCESS_KEY_ID.to_owned(),
         secret_access_key: emulator::EXAMPLE_SECRET_ACCESS_KEY.to_owned(),
-        session_token: None,
+        ..ServiceConnection::default()
     });
     let mut task = Task::new(input);
     task.policy

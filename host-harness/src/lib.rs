@@ -43,6 +43,6 @@ pub use runtime::{
     RuntimeOptions, SandboxError, Silent, Task,
 };
 pub use task::{
-    HttpError, Input, InvocationType, LogType, Outcome, PayloadMode, ServiceConnection, ServiceError,
-    TaskError,
+    AssumeRole, HttpError, HttpLog, Input, InvocationType, LogType, Outcome, PayloadMode, ServiceConnection,
+    ServiceError, TaskError,
 };

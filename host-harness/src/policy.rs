@@ -1,9 +1,11 @@
-//! The sandbox policy: which hosts the guest may reach and which environment variables it may
-//! read. Deny by default, decided in one place ([`Policy::check_request`]) before any I/O, and
-//! every refusal says what was refused and how to allow it.
+//! The sandbox policy: which hosts the guest may reach, which environment variables and which
+//! files it may read. Deny by default, decided in one place per capability
+//! ([`Policy::check_request`], [`Policy::env_allowed`], [`Policy::check_file`]) before any I/O,
+//! and every refusal says what was refused and how to allow it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
 
 /// The environment variables the task reads, visible to the guest by default.
 pub const DEFAULT_ENV_ALLOWLIST: &[&str] = &[
@@ -17,7 +19,37 @@ pub const DEFAULT_ENV_ALLOWLIST: &[&str] = &[
     "AWS_ENDPOINT_URL_STS",
     "AWS_USE_FIPS_ENDPOINT",
     "AWS_USE_DUALSTACK_ENDPOINT",
+    "AWS_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_EC2_METADATA_DISABLED",
+    "AWS_EC2_METADATA_V1_DISABLED",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+    "AWS_MAX_ATTEMPTS",
 ];
+
+/// The environment variables that name files the credential sources read.
+pub const FILE_VARIABLES: &[&str] = &[
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+];
+
+/// The default shared config files, relative to the home directory.
+pub const DEFAULT_FILES: &[&str] = &["~/.aws/config", "~/.aws/credentials"];
+
+/// The EC2 instance metadata address.
+pub const IMDS_ENDPOINT: &str = "http://169.254.169.254";
+/// The ECS container credentials address.
+pub const ECS_CREDENTIALS_ENDPOINT: &str = "http://169.254.170.2";
 
 /// The services the task calls; their regional endpoints are allowed by default.
 const SERVICE_PREFIXES: &[&str] = &["lambda", "lambda-fips", "sts", "sts-fips"];
@@ -42,6 +74,9 @@ pub struct AllowedHost {
     pub host: String,
     /// The port; none allows any port.
     pub port: Option<u16>,
+    /// Whether plain http is allowed to it (link-local metadata services); https otherwise,
+    /// except to loopback.
+    pub plain_http: bool,
 }
 
 impl AllowedHost {
@@ -76,6 +111,7 @@ impl AllowedHost {
         Ok(AllowedHost {
             host: host.to_ascii_lowercase(),
             port,
+            plain_http: false,
         })
     }
 }
@@ -86,6 +122,8 @@ pub struct Policy {
     allowed_hosts: BTreeSet<AllowedHost>,
     aws_endpoints: bool,
     env_allowlist: BTreeSet<String>,
+    allowed_files: BTreeSet<PathBuf>,
+    home: Option<PathBuf>,
 }
 
 impl Default for Policy {
@@ -96,6 +134,8 @@ impl Default for Policy {
             allowed_hosts: BTreeSet::new(),
             aws_endpoints: true,
             env_allowlist: DEFAULT_ENV_ALLOWLIST.iter().map(|s| (*s).to_owned()).collect(),
+            allowed_files: BTreeSet::new(),
+            home: None,
         }
     }
 }
@@ -111,7 +151,105 @@ impl Policy {
             allowed_hosts: BTreeSet::new(),
             aws_endpoints: false,
             env_allowlist: BTreeSet::new(),
+            allowed_files: BTreeSet::new(),
+            home: None,
         }
+    }
+
+    /// The default policy plus what the task's environment says it needs, and nothing else:
+    /// explicit endpoints (`AWS_ENDPOINT_URL*`), the instance metadata service unless
+    /// `AWS_EC2_METADATA_DISABLED=true` (`AWS_EC2_METADATA_SERVICE_ENDPOINT` or 169.254.169.254),
+    /// container credentials when their variables are set, and the files the credential sources
+    /// name (plus `~/.aws/config` and `~/.aws/credentials` under `HOME`).
+    pub fn for_environment(env: &BTreeMap<String, String>) -> Self {
+        let mut policy = Policy::default();
+        let get = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        for name in [
+            "AWS_ENDPOINT_URL_LAMBDA",
+            "AWS_ENDPOINT_URL_STS",
+            "AWS_ENDPOINT_URL",
+        ] {
+            if let Some(url) = get(name) {
+                // An unparseable URL is reported by the component, which names the variable.
+                let _ = policy.allow_endpoint_url(url);
+            }
+        }
+        if !get("AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            let imds = get("AWS_EC2_METADATA_SERVICE_ENDPOINT").unwrap_or(IMDS_ENDPOINT);
+            let _ = policy.allow_plain_http_url(imds);
+        }
+        if get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some() {
+            let _ = policy.allow_plain_http_url(ECS_CREDENTIALS_ENDPOINT);
+        } else if let Some(full) = get("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+            // The component checks that plain http goes only to loopback or the agents' addresses.
+            let _ = policy.allow_plain_http_url(full);
+        }
+        policy.home = env.get("HOME").map(PathBuf::from);
+        for name in FILE_VARIABLES {
+            if let Some(path) = get(name) {
+                policy.allow_file(path);
+            }
+        }
+        for path in DEFAULT_FILES {
+            policy.allow_file(path);
+        }
+        policy
+    }
+
+    /// Allows plain http (and https) to the host and port of `url`, for link-local metadata
+    /// services.
+    pub fn allow_plain_http_url(&mut self, url: &str) -> Result<&mut Self, String> {
+        let target = Target::parse(url).map_err(|why| format!("URL \"{url}\" is invalid: {why}"))?;
+        self.allowed_hosts.insert(AllowedHost {
+            host: target.host,
+            port: Some(target.port),
+            plain_http: true,
+        });
+        Ok(self)
+    }
+
+    /// Sets the home directory that `~/` expands to.
+    pub fn set_home(&mut self, home: impl Into<PathBuf>) -> &mut Self {
+        self.home = Some(home.into());
+        self
+    }
+
+    /// Allows the guest to read the file at `path` (`~/` is the home directory).
+    pub fn allow_file(&mut self, path: &str) -> &mut Self {
+        if let Some(path) = self.expand(path) {
+            self.allowed_files.insert(path);
+        }
+        self
+    }
+
+    fn expand(&self, path: &str) -> Option<PathBuf> {
+        match path.strip_prefix("~/") {
+            Some(rest) => self.home.as_ref().map(|home| home.join(rest)),
+            None => Some(PathBuf::from(path)),
+        }
+    }
+
+    /// Decides whether the guest may read `path`; returns the path to read.
+    pub fn check_file(&self, path: &str) -> Result<PathBuf, Refusal> {
+        let expanded = self.expand(path).ok_or_else(|| {
+            Refusal(format!(
+                "file {path} is refused: the home directory is unknown (set HOME)"
+            ))
+        })?;
+        if path.split(['/', '\\']).any(|part| part == "..") || !self.allowed_files.contains(&expanded) {
+            return Err(Refusal(format!(
+                "file {} is not allowed: only the files named by {} and {} may be read",
+                expanded.display(),
+                FILE_VARIABLES.join(", "),
+                DEFAULT_FILES.join(", ")
+            )));
+        }
+        Ok(expanded)
+    }
+
+    /// The files the guest may read.
+    pub fn allowed_files(&self) -> impl Iterator<Item = &Path> {
+        self.allowed_files.iter().map(PathBuf::as_path)
     }
 
     /// Allows a host (and port).
@@ -127,6 +265,7 @@ impl Policy {
         self.allowed_hosts.insert(AllowedHost {
             host: target.host,
             port: Some(target.port),
+            plain_http: false,
         });
         Ok(self)
     }
@@ -307,6 +446,53 @@ mod tests {
         );
         assert!(AllowedHost::parse("a/b").is_err());
         assert!(AllowedHost::parse("h:0").is_err());
+    }
+
+    #[test]
+    fn the_environment_decides_metadata_endpoints_and_files() {
+        let env = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let p = Policy::for_environment(&env(&[("HOME", "/home/u")]));
+        assert_eq!(p.check_request("http://169.254.169.254/latest/api/token"), Ok(()));
+        assert!(p.check_request("http://169.254.170.2/creds").is_err());
+        assert_eq!(
+            p.check_file("~/.aws/config"),
+            Ok(PathBuf::from("/home/u/.aws/config"))
+        );
+        assert!(
+            p.check_file("/etc/passwd")
+                .unwrap_err()
+                .0
+                .contains("AWS_SHARED_CREDENTIALS_FILE")
+        );
+        assert!(p.check_file("~/.aws/../.ssh/id_rsa").is_err());
+
+        let p = Policy::for_environment(&env(&[
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/creds"),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+        ]));
+        assert!(
+            p.check_request("http://169.254.169.254/latest/api/token")
+                .is_err()
+        );
+        assert_eq!(p.check_request("http://169.254.170.2/v2/creds"), Ok(()));
+        assert_eq!(p.check_request("http://127.0.0.1:4566/"), Ok(()));
+        assert_eq!(
+            p.check_file("/var/run/token"),
+            Ok(PathBuf::from("/var/run/token"))
+        );
+        assert!(
+            p.check_file("~/.aws/config")
+                .unwrap_err()
+                .0
+                .contains("home directory")
+        );
     }
 
     #[test]

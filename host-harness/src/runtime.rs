@@ -26,6 +26,8 @@ pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("LAMBDA_INVOKE_COMPON
 
 /// How often the wall-clock deadline is checked while the guest computes.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// The largest file the guest may read (shared config files and tokens are small).
+const MAX_FILE_BYTES: u64 = 1 << 20;
 /// The longest connect timeout the host grants, whatever the guest asks.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -358,11 +360,50 @@ impl Runtime {
         })
     }
 
-    /// Runs one task to its end. Never panics on anything the guest does.
-    pub fn run(&self, task: Task) -> Report {
-        let started = Instant::now();
+    /// The component's description of the task: inputs and permissions, as JSON (`name`,
+    /// `version`, `summary`, `inputs[]` with `name`, `label`, `kind`, `default`, `allowed_values`,
+    /// `required`, `help`, and `permissions[]`).
+    pub fn describe(&self) -> Result<serde_json::Value> {
+        let mut task = Task::new(Input::new(""));
+        task.limits.wall_time = Duration::from_secs(10);
+        let mut store = self.store(task);
+        let instance = self.pre.instantiate(&mut store).map_err(anyhow::Error::from)?;
+        let d = instance.call_describe(&mut store).map_err(anyhow::Error::from)?;
+        let kind = |k: wit_types::InputKind| match k {
+            wit_types::InputKind::Text => "text",
+            wit_types::InputKind::Choice => "choice",
+            wit_types::InputKind::Boolean => "boolean",
+            wit_types::InputKind::Integer => "integer",
+            wit_types::InputKind::Json => "json",
+            wit_types::InputKind::Secret => "secret",
+        };
+        let inputs: Vec<serde_json::Value> = d
+            .inputs
+            .into_iter()
+            .map(|i| {
+                serde_json::json!({
+                    "name": i.name,
+                    "label": i.label,
+                    "kind": kind(i.kind),
+                    "default": i.default_value,
+                    "allowed_values": i.allowed_values,
+                    "required": i.required,
+                    "help": i.help,
+                })
+            })
+            .collect();
+        Ok(serde_json::json!({
+            "name": d.name,
+            "version": d.version,
+            "summary": d.summary,
+            "inputs": inputs,
+            "permissions": d.permissions,
+        }))
+    }
+
+    fn store(&self, task: Task) -> Store<RunState> {
         let Task {
-            input,
+            input: _,
             variables,
             environment,
             policy,
@@ -370,6 +411,7 @@ impl Runtime {
             reporter,
         } = task;
         let environment = policy.filter_env(environment);
+        let started = Instant::now();
         let state = RunState {
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
@@ -399,15 +441,24 @@ impl Runtime {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.store_limits);
         let fuel = store.data().io.limits.fuel;
+        let ticks = (store.data().io.limits.wall_time.as_millis() / EPOCH_TICK.as_millis()).max(1);
+        // Setting fuel fails only when fuel is not enabled, and it is (engine_config).
+        let _ = store.set_fuel(fuel);
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store
+    }
+
+    /// Runs one task to its end. Never panics on anything the guest does.
+    pub fn run(&self, task: Task) -> Report {
+        let started = Instant::now();
+        let input = task.input.to_wit();
+        let mut store = self.store(task);
+        let fuel = store.data().io.limits.fuel;
         let wall_time = store.data().io.limits.wall_time;
-        let result = store
-            .set_fuel(fuel)
-            .map(|()| {
-                let ticks = (wall_time.as_millis() / EPOCH_TICK.as_millis()).max(1);
-                store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-            })
-            .and_then(|()| self.pre.instantiate(&mut store))
-            .and_then(|instance| instance.call_run(&mut store, &input.to_wit()));
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|instance| instance.call_run(&mut store, &input));
         let memory_limit = store.data().io.limits.memory_bytes;
         let io = store.into_data().io;
         let result = match result {
@@ -677,6 +728,30 @@ impl wit_env::Host for RunState {
         io.outputs.retain(|o| o.name != variable.name);
         io.outputs.push(variable);
         Ok(Ok(()))
+    }
+
+    fn read_file(&mut self, path: String) -> wasmtime::Result<Result<Vec<u8>, wit_env::FileError>> {
+        let io = &mut self.io;
+        let resolved = match io.policy.check_file(&path) {
+            Ok(resolved) => resolved,
+            Err(refusal) => {
+                io.log(LogLevel::Debug, &refusal.0);
+                return Ok(Err(wit_env::FileError::Denied(refusal.0)));
+            }
+        };
+        let limit = MAX_FILE_BYTES;
+        let result = std::fs::File::open(&resolved).and_then(|file| {
+            use std::io::Read as _;
+            let mut bytes = Vec::new();
+            file.take(limit + 1).read_to_end(&mut bytes)?;
+            Ok(bytes)
+        });
+        Ok(match result {
+            Ok(bytes) if bytes.len() as u64 > limit => Err(wit_env::FileError::TooLarge(limit)),
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(wit_env::FileError::NotFound),
+            Err(e) => Err(wit_env::FileError::Io(format!("{}: {e}", resolved.display()))),
+        })
     }
 
     fn register_secret(&mut self, value: String) -> wasmtime::Result<()> {

@@ -40,15 +40,46 @@ pub enum PayloadMode {
     Legacy,
 }
 
-/// Static keys of a service connection. `Debug` never shows the secret or the token.
-#[derive(Clone, PartialEq, Eq)]
+/// How much HTTP traffic to log at debug level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HttpLog {
+    /// Nothing.
+    #[default]
+    Off,
+    /// Method, URL, status, redacted headers, timing, request id.
+    Headers,
+    /// Also the bodies (redacted).
+    Bodies,
+}
+
+/// A role to assume (see the WIT `assume-role` record).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssumeRole {
+    /// The role's ARN.
+    pub role_arn: String,
+    /// The external id, if the trust policy requires one.
+    pub external_id: Option<String>,
+    /// The session name (`aws-vsts-tools` when absent).
+    pub session_name: Option<String>,
+    /// The session duration in seconds (900–43200).
+    pub duration_seconds: Option<u32>,
+}
+
+/// A service connection: static keys, a role to assume, or OIDC. `Debug` never shows the secret
+/// or the token.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ServiceConnection {
-    /// The access key id.
+    /// The access key id (empty for OIDC or a role assumed with the chain's credentials).
     pub access_key_id: String,
     /// The secret access key.
     pub secret_access_key: String,
     /// The session token, if any.
     pub session_token: Option<String>,
+    /// A role to assume.
+    pub assume_role: Option<AssumeRole>,
+    /// Exchange the task variable `AWS.WebIdentityToken` for the role's credentials.
+    pub use_oidc: bool,
 }
 
 impl fmt::Debug for ServiceConnection {
@@ -93,6 +124,12 @@ pub struct Input {
     pub fail_on_function_error: bool,
     /// Call GetFunctionConfiguration first. Default false.
     pub check_function_exists: bool,
+    /// Most attempts per AWS call (default: `AWS_MAX_ATTEMPTS`, else 3).
+    pub max_attempts: Option<u32>,
+    /// Read timeout of a synchronous invocation in milliseconds.
+    pub read_timeout_ms: Option<u32>,
+    /// HTTP logging at debug level.
+    pub http_log: HttpLog,
 }
 
 impl Input {
@@ -113,6 +150,9 @@ impl Input {
             output_variable: None,
             fail_on_function_error: true,
             check_function_exists: false,
+            max_attempts: None,
+            read_timeout_ms: None,
+            http_log: HttpLog::Off,
         }
     }
 
@@ -140,11 +180,25 @@ impl Input {
                 access_key_id: c.access_key_id.clone(),
                 secret_access_key: c.secret_access_key.clone(),
                 session_token: c.session_token.clone(),
+                assume_role: c.assume_role.as_ref().map(|r| wit::AssumeRole {
+                    role_arn: r.role_arn.clone(),
+                    external_id: r.external_id.clone(),
+                    session_name: r.session_name.clone(),
+                    duration_seconds: r.duration_seconds,
+                }),
+                use_oidc: c.use_oidc,
             }),
             endpoint_url: self.endpoint_url.clone(),
             output_variable: self.output_variable.clone(),
             fail_on_function_error: self.fail_on_function_error,
             check_function_exists: self.check_function_exists,
+            max_attempts: self.max_attempts,
+            read_timeout_ms: self.read_timeout_ms,
+            http_log: match self.http_log {
+                HttpLog::Off => wit::HttpLog::Off,
+                HttpLog::Headers => wit::HttpLog::Headers,
+                HttpLog::Bodies => wit::HttpLog::Bodies,
+            },
         }
     }
 }

@@ -214,8 +214,14 @@ impl CliRun {
 pub fn cli<S: AsRef<str>>(args: &[S], env: &BTreeMap<String, String>) -> CliRun {
     let stdout = Arc::new(Mutex::new(Vec::<u8>::new()));
     let stderr = Arc::new(Mutex::new(Vec::<u8>::new()));
+    // Never reach for a real instance metadata service from a test.
+    let mut env = env.clone();
+    if !env.contains_key("AWS_EC2_METADATA_SERVICE_ENDPOINT") {
+        env.entry("AWS_EC2_METADATA_DISABLED".to_owned())
+            .or_insert_with(|| "true".to_owned());
+    }
     let io = lambda_invoke::cli::Io {
-        env: env.clone(),
+        env,
         stdout: stdout.clone(),
         stderr: stderr.clone(),
     };
@@ -243,6 +249,7 @@ pub fn example_connection() -> lambda_invoke::ServiceConnection {
         access_key_id: EXAMPLE_ACCESS_KEY_ID.to_owned(),
         secret_access_key: EXAMPLE_SECRET_ACCESS_KEY.to_owned(),
         session_token: None,
+        ..Default::default()
     }
 }
 

@@ -1,18 +1,41 @@
-//! Credentials: a chain of sources, first configured source wins.
+//! Credentials: a chain of sources, the first configured source wins.
 //!
-//! The order is stated once, in [`resolve`]. Each source answers in one of three ways: it is not
-//! configured here (the chain moves on), it is configured but broken (the chain stops with a
-//! message naming the source and the fix), or it yields credentials. A secret is registered with
-//! the host as a secret the moment it is read, before anything can print it.
+//! The order is stated once, in [`resolve`] (after smithy-rs `aws-config`'s default chain and the
+//! original task's documented order):
+//!
+//! 1. the step's service connection (static keys, optionally followed by AssumeRole);
+//! 2. web identity / OIDC (the connection's `use-oidc`, or `AWS_WEB_IDENTITY_TOKEN_FILE` and
+//!    `AWS_ROLE_ARN`);
+//! 3. task variables `AWS.AccessKeyID`/`AWS.SecretAccessKey`/`AWS.SessionToken` (optionally
+//!    followed by AssumeRole of `AWS.AssumeRoleArn`);
+//! 4. environment variables `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`;
+//! 5. the shared config and credentials files (`AWS_PROFILE`; static keys, `role_arn` +
+//!    `source_profile`);
+//! 6. container credentials (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`/`_FULL_URI`);
+//! 7. EC2 instance metadata (IMDSv2, falling back to v1).
+//!
+//! Each source answers in one of three ways: it is not configured here (the chain moves on), it
+//! is configured but broken (the chain stops with a message naming the source and the fix), or it
+//! yields credentials. A secret is registered with the host as a secret the moment it is read,
+//! before anything can print it. A service connection with a role but no keys assumes the role
+//! with the credentials of the rest of the chain.
 
+mod assume_role;
+mod container;
 mod environment;
+pub mod imds;
+pub mod profile;
 mod static_keys;
+mod sts;
 mod task_variables;
+mod web_identity;
 
 use std::fmt;
 
 use crate::host::Host;
 use crate::types::{ServiceConnection, TaskError};
+
+pub use assume_role::RoleRequest;
 
 /// AWS credentials and where they came from. `Debug` never shows the secret or the token.
 #[derive(Clone, PartialEq, Eq)]
@@ -41,43 +64,104 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// What a source found.
+/// What a source found, when it found no credentials.
 #[derive(Debug)]
 pub(crate) enum SourceError {
-    /// The source is not configured here: try the next one.
-    NotConfigured,
+    /// The source is not configured here: try the next one. The text, if any, says why (it
+    /// ends up in the "not found" message).
+    NotConfigured(Option<String>),
     /// The source is configured but unusable: stop, and say why.
     Broken(String),
+    /// The source failed with a typed error (e.g. a refused or failed request): stop with it.
+    Task(TaskError),
 }
 
-/// One source of the chain: reads what it needs from the host.
-type Source<'a> = dyn Fn(&mut dyn Host) -> Result<Credentials, SourceError> + 'a;
+impl From<TaskError> for SourceError {
+    fn from(error: TaskError) -> Self {
+        SourceError::Task(error)
+    }
+}
 
-/// Resolves credentials: the step's service connection, then task variables, then the
-/// environment.
+/// What the sources need besides the host.
+pub(crate) struct Context<'a> {
+    /// The region, for STS.
+    pub region: &'a str,
+    /// The step's service connection.
+    pub connection: Option<&'a ServiceConnection>,
+}
+
+/// One source of the chain.
+type Source = fn(&mut dyn Host, &Context<'_>) -> Result<Credentials, SourceError>;
+
+/// The chain, in order, with each source's name for the "not found" message.
+const CHAIN: [(&str, Source); 7] = [
+    ("the service connection", static_keys::provide),
+    ("web identity (OIDC)", web_identity::provide),
+    (
+        "task variables AWS.AccessKeyID/AWS.SecretAccessKey",
+        task_variables::provide,
+    ),
+    (
+        "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+        environment::provide,
+    ),
+    ("the shared config and credentials files", profile::provide),
+    ("container credentials", container::provide),
+    ("EC2 instance metadata", imds::provide),
+];
+
+/// Resolves credentials for calls in `region`.
 pub fn resolve(
     host: &mut dyn Host,
-    service_connection: Option<&ServiceConnection>,
+    region: &str,
+    connection: Option<&ServiceConnection>,
 ) -> Result<Credentials, TaskError> {
-    let sources: [(&str, &Source<'_>); 3] = [
-        (static_keys::SOURCE, &|host| {
-            static_keys::provide(host, service_connection)
-        }),
-        (task_variables::SOURCE, &task_variables::provide),
-        (environment::SOURCE, &environment::provide),
-    ];
-    for (_, source) in &sources {
-        match source(host) {
+    let context = Context { region, connection };
+    // A connection with a role and no keys (and no OIDC): the role is assumed with the rest of
+    // the chain's credentials.
+    let role_on_chain = connection
+        .filter(|c| c.access_key_id.trim().is_empty() && c.secret_access_key.trim().is_empty() && !c.use_oidc)
+        .and_then(|c| c.assume_role.as_ref());
+    let base = walk(host, &context)?;
+    match role_on_chain {
+        Some(role) => {
+            let request = RoleRequest::from_input(host, role)?;
+            assume_role::assume(host, region, &base, &request).map_err(into_task_error)
+        }
+        None => Ok(base),
+    }
+}
+
+fn walk(host: &mut dyn Host, context: &Context<'_>) -> Result<Credentials, TaskError> {
+    let mut notes = Vec::new();
+    for (name, source) in CHAIN {
+        match source(host, context) {
             Ok(credentials) => return Ok(credentials),
-            Err(SourceError::NotConfigured) => {}
-            Err(SourceError::Broken(why)) => return Err(TaskError::CredentialsInvalid(why)),
+            Err(SourceError::NotConfigured(note)) => {
+                if let Some(note) = note {
+                    notes.push(format!("{name}: {note}"));
+                }
+            }
+            Err(error) => return Err(into_task_error(error)),
         }
     }
-    let looked_at: Vec<&str> = sources.iter().map(|(name, _)| *name).collect();
-    Err(TaskError::CredentialsNotFound(format!(
+    let looked_at: Vec<&str> = CHAIN.iter().map(|(name, _)| *name).collect();
+    let mut message = format!(
         "no AWS credentials found; looked at {}: configure one of them",
         looked_at.join(", ")
-    )))
+    );
+    if !notes.is_empty() {
+        message.push_str(&format!(" ({})", notes.join("; ")));
+    }
+    Err(TaskError::CredentialsNotFound(message))
+}
+
+fn into_task_error(error: SourceError) -> TaskError {
+    match error {
+        SourceError::NotConfigured(note) => TaskError::CredentialsNotFound(note.unwrap_or_default()),
+        SourceError::Broken(why) => TaskError::CredentialsInvalid(why),
+        SourceError::Task(error) => error,
+    }
 }
 
 /// Builds credentials from a key id, a secret and an optional token read from one source,
@@ -116,7 +200,7 @@ pub(crate) fn from_keys(
                 source: source.to_owned(),
             })
         }
-        (None, None) if session_token.is_none() => Err(SourceError::NotConfigured),
+        (None, None) if session_token.is_none() => Err(SourceError::NotConfigured(None)),
         (None, None) => Err(SourceError::Broken(format!(
             "{source}: a session token is set without {} and {}: define all of them or none",
             names[0], names[1]
@@ -132,6 +216,26 @@ pub(crate) fn from_keys(
     }
 }
 
+/// Reads the credentials JSON of the container and instance metadata services
+/// (`AccessKeyId`, `SecretAccessKey`, `Token`), registering the secrets.
+pub(crate) fn from_json(host: &mut dyn Host, source: &str, body: &[u8]) -> Result<Credentials, SourceError> {
+    let fields = crate::json::Fields::of(body);
+    let credentials = from_keys(
+        host,
+        source,
+        ["AccessKeyId", "SecretAccessKey"],
+        fields.string(&["AccessKeyId"]),
+        fields.string(&["SecretAccessKey"]),
+        fields.string(&["Token"]),
+    );
+    match credentials {
+        Err(SourceError::NotConfigured(_)) => Err(SourceError::Broken(format!(
+            "{source}: the answer has no AccessKeyId and SecretAccessKey"
+        ))),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,11 +246,14 @@ mod tests {
             access_key_id: id.to_owned(),
             secret_access_key: secret.to_owned(),
             session_token: token.map(str::to_owned),
+            assume_role: None,
+            use_oidc: false,
         }
     }
 
     fn everywhere() -> FakeHost {
         FakeHost::default()
+            .with_env("AWS_EC2_METADATA_DISABLED", "true")
             .with_var("AWS.AccessKeyID", "AKIDVARIABLES")
             .with_var("AWS.SecretAccessKey", "secret-from-variables")
             .with_var("AWS.SessionToken", "token-from-variables")
@@ -159,6 +266,7 @@ mod tests {
         let mut host = everywhere();
         let c = resolve(
             &mut host,
+            "us-east-1",
             Some(&connection("AKIDINPUT", "secret-from-input", None)),
         )
         .unwrap();
@@ -166,14 +274,14 @@ mod tests {
         assert_eq!(host.secrets, ["secret-from-input"]);
 
         let mut host = everywhere();
-        let c = resolve(&mut host, Some(&connection("", " ", None))).unwrap();
+        let c = resolve(&mut host, "us-east-1", Some(&connection("", " ", None))).unwrap();
         assert_eq!(c.access_key_id, "AKIDVARIABLES");
         assert_eq!(c.session_token.as_deref(), Some("token-from-variables"));
         assert_eq!(host.secrets, ["secret-from-variables", "token-from-variables"]);
 
         let mut host = everywhere();
         host.vars.clear();
-        let c = resolve(&mut host, None).unwrap();
+        let c = resolve(&mut host, "us-east-1", None).unwrap();
         assert_eq!(c.access_key_id, "AKIDENVIRONMENT");
         assert!(c.source.contains("AWS_ACCESS_KEY_ID"), "{}", c.source);
     }
@@ -181,12 +289,12 @@ mod tests {
     #[test]
     fn a_half_configured_source_stops_the_chain() {
         let mut host = everywhere();
-        match resolve(&mut host, Some(&connection("AKIDINPUT", "", None))) {
+        match resolve(&mut host, "us-east-1", Some(&connection("AKIDINPUT", "", None))) {
             Err(TaskError::CredentialsInvalid(m)) => assert!(m.contains("define or omit both"), "{m}"),
             other => panic!("{other:?}"),
         }
         let mut host = everywhere().with_var("AWS.AccessKeyID", "");
-        match resolve(&mut host, None) {
+        match resolve(&mut host, "us-east-1", None) {
             Err(TaskError::CredentialsInvalid(m)) => {
                 assert!(
                     m.contains("AWS.SecretAccessKey is set but AWS.AccessKeyID is not"),
@@ -199,26 +307,35 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // The secret was registered even though the source is broken.
         assert!(host.secrets.contains(&"secret-from-variables".to_owned()));
     }
 
     #[test]
     fn nothing_configured_lists_what_was_looked_at() {
-        match resolve(&mut FakeHost::default(), None) {
+        let mut host = FakeHost::default().with_env("AWS_EC2_METADATA_DISABLED", "true");
+        match resolve(&mut host, "us-east-1", None) {
             Err(TaskError::CredentialsNotFound(m)) => {
-                for source in ["service connection", "AWS.AccessKeyID", "AWS_ACCESS_KEY_ID"] {
+                for source in [
+                    "service connection",
+                    "AWS.AccessKeyID",
+                    "AWS_ACCESS_KEY_ID",
+                    "config",
+                    "container",
+                    "instance metadata",
+                ] {
                     assert!(m.contains(source), "{m}");
                 }
+                assert!(m.contains("AWS_EC2_METADATA_DISABLED"), "{m}");
             }
             other => panic!("{other:?}"),
         }
+        assert!(host.requests.is_empty());
     }
 
     #[test]
     fn debug_never_shows_secrets() {
         let mut host = everywhere();
-        let c = resolve(&mut host, None).unwrap();
+        let c = resolve(&mut host, "us-east-1", None).unwrap();
         let shown = format!("{c:?}");
         assert!(
             shown.contains("** redacted **")

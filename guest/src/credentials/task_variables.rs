@@ -1,22 +1,37 @@
-//! Source 2: the task variables `AWS.AccessKeyID`, `AWS.SecretAccessKey`, `AWS.SessionToken`.
+//! Source 3: the task variables `AWS.AccessKeyID`, `AWS.SecretAccessKey`, `AWS.SessionToken`,
+//! optionally followed by AssumeRole of `AWS.AssumeRoleArn` (`AWS.ExternalId`,
+//! `AWS.RoleSessionName`).
 
-use super::{Credentials, SourceError, from_keys};
+use super::assume_role::{self, RoleRequest};
+use super::{Context, Credentials, SourceError, from_keys};
 use crate::host::Host;
 
 /// The source's name in messages.
 pub(crate) const SOURCE: &str = "task variables AWS.AccessKeyID/AWS.SecretAccessKey";
 
 /// Reads the keys from task variables.
-pub(crate) fn provide(host: &mut dyn Host) -> Result<Credentials, SourceError> {
+pub(crate) fn provide(host: &mut dyn Host, context: &Context<'_>) -> Result<Credentials, SourceError> {
     let id = host.variable("AWS.AccessKeyID");
     let secret = host.variable("AWS.SecretAccessKey");
     let token = host.variable("AWS.SessionToken");
-    from_keys(
+    let keys = from_keys(
         host,
         SOURCE,
         ["AWS.AccessKeyID", "AWS.SecretAccessKey"],
         id,
         secret,
         token,
-    )
+    )?;
+    match host.non_empty_variable("AWS.AssumeRoleArn") {
+        Some(role_arn) => {
+            let request = RoleRequest {
+                role_arn: role_arn.trim().to_owned(),
+                external_id: host.non_empty_variable("AWS.ExternalId"),
+                session_name: host.non_empty_variable("AWS.RoleSessionName"),
+                duration_seconds: assume_role::duration(host, None),
+            };
+            assume_role::assume(host, context.region, &keys, &request)
+        }
+        None => Ok(keys),
+    }
 }

@@ -1,0 +1,137 @@
+//! Source 6: container credentials (ECS task roles, EKS Pod Identity): a GET of
+//! `http://169.254.170.2{AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}` or of
+//! `AWS_CONTAINER_CREDENTIALS_FULL_URI` (https, or http to loopback, 169.254.170.2 or
+//! 169.254.170.23 only), with the token of `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` or
+//! `AWS_CONTAINER_AUTHORIZATION_TOKEN` in `Authorization`.
+
+use super::web_identity::describe_file_error;
+use super::{Context, Credentials, SourceError, from_json};
+use crate::endpoint::{Scheme, parse};
+use crate::host::Host;
+use crate::http::{Header, Method, Request};
+
+/// The ECS credentials address.
+const ECS_HOST: &str = "169.254.170.2";
+/// The EKS Pod Identity address (IPv4 and IPv6).
+const EKS_HOSTS: [&str; 2] = ["169.254.170.23", "[fd00:ec2::23]"];
+/// The container agent is local: a second is plenty, two are generous.
+const TIMEOUT_MS: u32 = 2_000;
+
+/// Fetches the container's credentials.
+pub(crate) fn provide(host: &mut dyn Host, _: &Context<'_>) -> Result<Credentials, SourceError> {
+    let (url, origin) = if let Some(relative) = host.non_empty_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
+        let relative = relative.trim();
+        if !relative.starts_with('/') {
+            return Err(SourceError::Broken(format!(
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \"{relative}\" must start with '/'"
+            )));
+        }
+        (
+            format!("http://{ECS_HOST}{relative}"),
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        )
+    } else if let Some(full) = host.non_empty_env("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+        let full = full.trim().to_owned();
+        check_full_uri(&full)?;
+        (full, "AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    } else {
+        return Err(SourceError::NotConfigured(None));
+    };
+    let source = format!("container credentials ({origin})");
+    let token = if let Some(file) = host.non_empty_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
+        match host.read_file(file.trim()) {
+            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).trim().to_owned()),
+            Err(error) => {
+                return Err(SourceError::Broken(format!(
+                    "{source}: cannot read the token file {} (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE): {}",
+                    file.trim(),
+                    describe_file_error(&error)
+                )));
+            }
+        }
+    } else {
+        host.non_empty_env("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+            .map(|t| t.trim().to_owned())
+    };
+    let mut headers = Vec::new();
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        host.register_secret(&token);
+        if token.contains(['\r', '\n']) {
+            return Err(SourceError::Broken(format!(
+                "{source}: the authorization token contains a line break"
+            )));
+        }
+        headers.push(Header {
+            name: "Authorization".to_owned(),
+            value: token,
+        });
+    }
+    let request = Request {
+        label: "container credentials".to_owned(),
+        method: Method::Get,
+        url: url.clone(),
+        headers,
+        body: Vec::new(),
+        connect_timeout_ms: TIMEOUT_MS,
+        read_timeout_ms: TIMEOUT_MS,
+    };
+    let response = host.send(&request).map_err(|e| {
+        SourceError::Broken(format!(
+            "{source}: no answer from {url}: {}",
+            crate::task::describe_http_error(&e)
+        ))
+    })?;
+    if response.status != 200 {
+        return Err(SourceError::Broken(format!(
+            "{source}: {url} answered HTTP {}: {}",
+            response.status,
+            crate::aws::quote(&String::from_utf8_lossy(&response.body))
+        )));
+    }
+    from_json(host, &source, &response.body)
+}
+
+/// A full URI must be https, or http to a loopback or container-agent address.
+fn check_full_uri(url: &str) -> Result<(), SourceError> {
+    let endpoint = parse(url, "AWS_CONTAINER_CREDENTIALS_FULL_URI".to_owned()).map_err(|_| {
+        SourceError::Broken(format!(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI \"{url}\" is not an http(s) URL"
+        ))
+    })?;
+    let host = endpoint.host.as_str();
+    let allowed_http = host == "localhost"
+        || host == "[::1]"
+        || host.starts_with("127.")
+        || host == ECS_HOST
+        || EKS_HOSTS.contains(&host);
+    if endpoint.scheme == Scheme::Http && !allowed_http {
+        return Err(SourceError::Broken(format!(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI \"{url}\" must use https, or http to a loopback address, \
+             {ECS_HOST} or {}",
+            EKS_HOSTS.join(" or ")
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_uri_rules() {
+        for ok in [
+            "https://creds.example/x",
+            "http://127.0.0.1:8080/c",
+            "http://169.254.170.2/v2",
+            "http://169.254.170.23/v1/credentials",
+            "http://[fd00:ec2::23]/c",
+            "http://localhost/c",
+        ] {
+            assert!(check_full_uri(ok).is_ok(), "{ok}");
+        }
+        for bad in ["http://10.0.0.1/c", "http://evil.example/c", "ftp://x/"] {
+            assert!(check_full_uri(bad).is_err(), "{bad}");
+        }
+    }
+}
