@@ -231,3 +231,66 @@ fn demo_runs_without_any_configuration() {
     assert!(run.stderr.contains("echo: received"), "{}", run.stderr);
     assert_no_secret(&run.all(), &[EXAMPLE_SECRET_ACCESS_KEY]);
 }
+
+#[test]
+fn role_options_assume_a_role_with_the_chains_credentials() {
+    use lambda_invoke::emulator::{Emulator, Issued, Role};
+    let mut config = config();
+    config.roles.push(Role {
+        arn: "arn:aws:iam::123456789012:role/deploy".to_owned(),
+        trusted_keys: vec![EXAMPLE_ACCESS_KEY_ID.to_owned()],
+        external_id: Some("ext-9".to_owned()),
+        web_identity_token: None,
+        issues: Issued::derived("ASIAROLEFROMCLI00001"),
+    });
+    let emulator = Emulator::start(config).unwrap();
+    let mut env = example_env();
+    env.insert("AWS_ENDPOINT_URL_STS".to_owned(), emulator.endpoint_url());
+    let mut args = base_args(&emulator, "echo");
+    args.extend(
+        [
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/deploy",
+            "--external-id",
+            "ext-9",
+        ]
+        .map(String::from),
+    );
+    let run = cli(&args, &env);
+    assert_eq!(run.code, ExitCode::Success, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Assuming role arn:aws:iam::123456789012:role/deploy"),
+        "{}",
+        run.stderr
+    );
+    let invoke = emulator
+        .requests()
+        .into_iter()
+        .rfind(|r| r.path.ends_with("/invocations"))
+        .unwrap();
+    assert!(
+        invoke
+            .header("authorization")
+            .unwrap()
+            .contains("Credential=ASIAROLEFROMCLI00001/")
+    );
+    assert_no_secret(
+        &run.all(),
+        &[
+            "ASIAROLEFROMCLI00001-secret",
+            "ASIAROLEFROMCLI00001-session-token",
+        ],
+    );
+
+    let wrong = cli(
+        &[
+            args.clone(),
+            vec!["--role-session-name".into(), "has space".into()],
+        ]
+        .concat(),
+        &env,
+    );
+    assert_eq!(wrong.code, ExitCode::InvalidInput, "{}", wrong.stderr);
+    assert!(wrong.stderr.contains("role session name"), "{}", wrong.stderr);
+}

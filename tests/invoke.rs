@@ -582,3 +582,91 @@ fn no_secret_reaches_any_output() {
     assert!(payload.contains(TEMP_SECRET_ACCESS_KEY), "{payload}");
     assert_eq!(masked, "{\"leak\":\"***\"}");
 }
+
+#[test]
+fn regional_endpoints_follow_the_partition_rules() {
+    // The sandbox refuses every host here, so the refusal names the endpoint the component chose
+    // and nothing leaves the machine.
+    let cases = [
+        ("us-east-1", false, false, "lambda.us-east-1.amazonaws.com"),
+        ("us-east-1", true, false, "lambda-fips.us-east-1.amazonaws.com"),
+        ("us-east-1", false, true, "lambda.us-east-1.api.aws"),
+        ("us-east-1", true, true, "lambda-fips.us-east-1.api.aws"),
+        ("cn-north-1", false, false, "lambda.cn-north-1.amazonaws.com.cn"),
+        (
+            "cn-northwest-1",
+            false,
+            true,
+            "lambda.cn-northwest-1.api.amazonwebservices.com.cn",
+        ),
+        (
+            "us-gov-west-1",
+            true,
+            false,
+            "lambda-fips.us-gov-west-1.amazonaws.com",
+        ),
+        ("us-iso-east-1", false, false, "lambda.us-iso-east-1.c2s.ic.gov"),
+        (
+            "us-isob-east-1",
+            false,
+            false,
+            "lambda.us-isob-east-1.sc2s.sgov.gov",
+        ),
+        (
+            "eu-isoe-west-1",
+            false,
+            false,
+            "lambda.eu-isoe-west-1.cloud.adc-e.uk",
+        ),
+        (
+            "us-isof-south-1",
+            false,
+            false,
+            "lambda.us-isof-south-1.csp.hci.ic.gov",
+        ),
+        (
+            "eusc-de-east-1",
+            false,
+            false,
+            "lambda.eusc-de-east-1.amazonaws.eu",
+        ),
+    ];
+    for (region, fips, dual_stack, host) in cases {
+        let mut input = lambda_invoke::Input::new("echo");
+        input.region = Some(region.to_owned());
+        input.credentials = Some(example_connection());
+        let mut t = lambda_invoke::Task::new(input);
+        t.policy.allow_aws_endpoints(false);
+        t.environment = BTreeMap::from([
+            ("AWS_USE_FIPS_ENDPOINT".to_owned(), fips.to_string()),
+            ("AWS_USE_DUALSTACK_ENDPOINT".to_owned(), dual_stack.to_string()),
+        ]);
+        let report = runtime().run(t);
+        let Err(Failure::Task(TaskError::Transport { url, error, .. })) = &report.result else {
+            panic!("{region}: {:?}", report.result);
+        };
+        assert!(
+            url.starts_with(&format!("https://{host}/2015-03-31/functions/echo/invocations")),
+            "{region} fips={fips} dual={dual_stack}: {url}"
+        );
+        assert!(
+            matches!(error, lambda_invoke::HttpError::Denied(m) if m.contains(host)),
+            "{error:?}"
+        );
+        assert_eq!(report.exit_code(), ExitCode::SandboxError);
+    }
+    // A partition without dual-stack endpoints says so instead of guessing a host.
+    let mut input = lambda_invoke::Input::new("echo");
+    input.region = Some("us-iso-east-1".to_owned());
+    input.credentials = Some(example_connection());
+    let mut t = lambda_invoke::Task::new(input);
+    t.environment = BTreeMap::from([("AWS_USE_DUALSTACK_ENDPOINT".to_owned(), "true".to_owned())]);
+    let report = runtime().run(t);
+    assert!(
+        report
+            .result
+            .unwrap_err()
+            .to_string()
+            .contains("no dual-stack endpoints")
+    );
+}

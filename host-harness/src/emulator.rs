@@ -176,6 +176,90 @@ impl Authorization {
 /// Checks a request's signature with the secret of its key; returns why it does not match.
 pub type Verifier = dyn Fn(&RecordedRequest, &Authorization, &KeySecret) -> Result<(), String> + Send + Sync;
 
+/// Temporary credentials the emulator hands out (STS, container, instance metadata); the
+/// emulator accepts them, with their session token, for Lambda calls.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// The access key id, e.g. `ASIA...`.
+    pub access_key_id: String,
+    /// The secret.
+    pub secret_access_key: String,
+    /// The session token.
+    pub session_token: String,
+}
+
+impl fmt::Debug for Issued {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Issued")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Issued {
+    /// Credentials derived from a key id: secret `{id}-secret`, token `{id}-session-token`.
+    pub fn derived(access_key_id: &str) -> Self {
+        Issued {
+            access_key_id: access_key_id.to_owned(),
+            secret_access_key: format!("{access_key_id}-secret"),
+            session_token: format!("{access_key_id}-session-token"),
+        }
+    }
+
+    fn json(&self) -> String {
+        serde_json::json!({
+            "Code": "Success",
+            "Type": "AWS-HMAC",
+            "AccessKeyId": self.access_key_id,
+            "SecretAccessKey": self.secret_access_key,
+            "Token": self.session_token,
+            "Expiration": "2099-01-01T00:00:00Z",
+        })
+        .to_string()
+    }
+}
+
+/// An IAM role STS can hand out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// The role's ARN.
+    pub arn: String,
+    /// Access key ids allowed to assume it with AssumeRole (empty: none).
+    pub trusted_keys: Vec<String>,
+    /// The external id the trust policy requires.
+    pub external_id: Option<String>,
+    /// The web identity token AssumeRoleWithWebIdentity accepts.
+    pub web_identity_token: Option<String>,
+    /// What the role's sessions get.
+    pub issues: Issued,
+}
+
+/// The EC2 instance metadata service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imds {
+    /// The instance profile's role name.
+    pub role: String,
+    /// Its credentials.
+    pub issues: Issued,
+    /// The instance's region.
+    pub region: String,
+    /// Whether IMDSv2 tokens are handed out (else `PUT /latest/api/token` is refused).
+    pub v2: bool,
+    /// Whether requests without a token are answered (IMDSv1).
+    pub v1: bool,
+}
+
+/// A container credentials endpoint (ECS, EKS Pod Identity).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    /// The path it answers on, e.g. `/v2/credentials/abc`.
+    pub path: String,
+    /// The `Authorization` value it requires, if any.
+    pub token: Option<String>,
+    /// The credentials it hands out.
+    pub issues: Issued,
+}
+
 /// A scripted answer that replaces the normal one, for fault-injection tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -209,6 +293,12 @@ pub struct Config {
     pub denied: BTreeSet<(String, String)>,
     /// The signature check.
     pub verifier: Arc<Verifier>,
+    /// Roles STS can hand out.
+    pub roles: Vec<Role>,
+    /// The instance metadata service, if emulated.
+    pub imds: Option<Imds>,
+    /// The container credentials endpoint, if emulated.
+    pub container: Option<Container>,
 }
 
 impl fmt::Debug for Config {
@@ -247,6 +337,29 @@ impl Config {
             ],
             denied: BTreeSet::new(),
             verifier: Arc::new(verify_with_own_signer),
+            roles: Vec::new(),
+            imds: None,
+            container: None,
+        }
+    }
+
+    /// Adds the credentials the roles, IMDS and container hand out to the keys Lambda accepts.
+    fn accept_issued(&mut self) {
+        let issued: Vec<Issued> = self
+            .roles
+            .iter()
+            .map(|r| r.issues.clone())
+            .chain(self.imds.iter().map(|i| i.issues.clone()))
+            .chain(self.container.iter().map(|c| c.issues.clone()))
+            .collect();
+        for i in issued {
+            self.keys.insert(
+                i.access_key_id,
+                KeySecret {
+                    secret_access_key: i.secret_access_key,
+                    session_token: Some(i.session_token),
+                },
+            );
         }
     }
 }
@@ -341,7 +454,8 @@ impl fmt::Debug for Emulator {
 
 impl Emulator {
     /// Starts the emulator on 127.0.0.1 on a free port.
-    pub fn start(config: Config) -> io::Result<Self> {
+    pub fn start(mut config: Config) -> io::Result<Self> {
+        config.accept_issued();
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -566,6 +680,15 @@ fn handle(request: &RecordedRequest, shared: &Shared) -> Answer {
 
 fn route(request: &RecordedRequest, shared: &Shared, request_id: &str) -> Answer {
     let config = &shared.config;
+    if request.path.starts_with("/latest/") {
+        return imds(request, config);
+    }
+    if let Some(container) = config.container.as_ref().filter(|c| c.path == request.path) {
+        return container_credentials(request, container);
+    }
+    if request.method == "POST" && request.path == "/" {
+        return sts(request, config, request_id);
+    }
     let Some(auth_header) = request.header("authorization") else {
         return error_answer(
             403,
@@ -747,6 +870,191 @@ fn invoke(request: &RecordedRequest, function: &Function, version: &str, request
         status: 200,
         headers,
         body,
+    }
+}
+
+fn text(status: u16, body: &str) -> Answer {
+    Answer {
+        status,
+        headers: Vec::new(),
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+/// The instance metadata service: tokens (v2), the role, its credentials, the region.
+fn imds(request: &RecordedRequest, config: &Config) -> Answer {
+    let Some(imds) = &config.imds else {
+        return text(404, "");
+    };
+    const TOKEN: &str = "imds-session-token-0123456789";
+    if request.path == "/latest/api/token" {
+        return match (
+            request.method.as_str(),
+            imds.v2,
+            request.header("x-aws-ec2-metadata-token-ttl-seconds"),
+        ) {
+            ("PUT", true, Some(_)) => text(200, TOKEN),
+            ("PUT", true, None) => text(400, "missing TTL"),
+            _ => text(403, ""),
+        };
+    }
+    match request.header("x-aws-ec2-metadata-token") {
+        Some(TOKEN) => {}
+        Some(_) => return text(401, ""),
+        None if imds.v1 => {}
+        None => return text(401, ""),
+    }
+    let base = "/latest/meta-data/iam/security-credentials/";
+    match request.path.as_str() {
+        "/latest/meta-data/placement/region" => text(200, &imds.region),
+        p if p == base => text(200, &imds.role),
+        p if p.strip_prefix(base) == Some(imds.role.as_str()) => text(200, &imds.issues.json()),
+        _ => text(404, ""),
+    }
+}
+
+fn container_credentials(request: &RecordedRequest, container: &Container) -> Answer {
+    if container.token.is_some() && request.header("authorization") != container.token.as_deref() {
+        return text(403, r#"{"message":"invalid authorization token"}"#);
+    }
+    text(200, &container.issues.json())
+}
+
+fn sts_error(status: u16, code: &str, message: &str, request_id: &str) -> Answer {
+    let body = format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>\
+         <Code>{code}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
+        message.replace('&', "&amp;").replace('<', "&lt;")
+    );
+    Answer {
+        status,
+        headers: vec![("Content-Type".to_owned(), "text/xml".to_owned())],
+        body: body.into_bytes(),
+    }
+}
+
+/// STS `AssumeRole` (signed) and `AssumeRoleWithWebIdentity` (unsigned).
+fn sts(request: &RecordedRequest, config: &Config, request_id: &str) -> Answer {
+    let form: BTreeMap<String, String> = String::from_utf8_lossy(&request.body)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| {
+            (
+                percent_decode(&k.replace('+', " ")),
+                percent_decode(&v.replace('+', " ")),
+            )
+        })
+        .collect();
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let action = field("Action");
+    let role = config.roles.iter().find(|r| r.arn == field("RoleArn"));
+    let issued = match action {
+        "AssumeRole" => {
+            let Some(auth) = request.header("authorization").and_then(Authorization::parse) else {
+                return sts_error(
+                    403,
+                    "MissingAuthenticationToken",
+                    "Request is missing Authentication Token",
+                    request_id,
+                );
+            };
+            let Some(key) = config.keys.get(&auth.access_key_id) else {
+                return sts_error(
+                    403,
+                    "InvalidClientTokenId",
+                    "The security token included in the request is invalid.",
+                    request_id,
+                );
+            };
+            if key.session_token.as_deref() != request.header("x-amz-security-token") {
+                return sts_error(
+                    403,
+                    "InvalidClientTokenId",
+                    "The security token included in the request is invalid.",
+                    request_id,
+                );
+            }
+            if let Err(why) = (config.verifier)(request, &auth, key) {
+                return sts_error(
+                    403,
+                    "SignatureDoesNotMatch",
+                    &format!(
+                        "The request signature we calculated does not match the signature you provided. ({why})"
+                    ),
+                    request_id,
+                );
+            }
+            if auth.service != "sts" {
+                return sts_error(
+                    403,
+                    "SignatureDoesNotMatch",
+                    "Credential should be scoped to correct service: 'sts'.",
+                    request_id,
+                );
+            }
+            let trusted = role.filter(|r| {
+                r.trusted_keys.contains(&auth.access_key_id)
+                    && r.external_id
+                        .as_deref()
+                        .is_none_or(|id| id == field("ExternalId"))
+            });
+            match trusted {
+                Some(role) => &role.issues,
+                None => {
+                    return sts_error(
+                        403,
+                        "AccessDenied",
+                        &format!(
+                            "User: arn:aws:iam::{ACCOUNT}:user/{} is not authorized to perform: sts:AssumeRole on resource: {}",
+                            auth.access_key_id,
+                            field("RoleArn")
+                        ),
+                        request_id,
+                    );
+                }
+            }
+        }
+        "AssumeRoleWithWebIdentity" => {
+            if request.header("authorization").is_some() {
+                return sts_error(
+                    400,
+                    "InvalidAction",
+                    "AssumeRoleWithWebIdentity takes no signature",
+                    request_id,
+                );
+            }
+            match role.filter(|r| r.web_identity_token.as_deref() == Some(field("WebIdentityToken"))) {
+                Some(role) => &role.issues,
+                None => {
+                    return sts_error(
+                        400,
+                        "InvalidIdentityToken",
+                        "Couldn't retrieve verification key from your identity provider",
+                        request_id,
+                    );
+                }
+            }
+        }
+        other => {
+            return sts_error(
+                400,
+                "InvalidAction",
+                &format!("Could not find operation {other}"),
+                request_id,
+            );
+        }
+    };
+    let body = format!(
+        "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><{action}Result><Credentials>\
+         <AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken>\
+         <Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></{action}Result>\
+         <ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>",
+        issued.access_key_id, issued.secret_access_key, issued.session_token
+    );
+    Answer {
+        status: 200,
+        headers: vec![("Content-Type".to_owned(), "text/xml".to_owned())],
+        body: body.into_bytes(),
     }
 }
 

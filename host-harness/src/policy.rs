@@ -252,6 +252,12 @@ impl Policy {
         self.allowed_files.iter().map(PathBuf::as_path)
     }
 
+    /// Allows (or stops allowing) the regional Lambda and STS endpoints of every partition.
+    pub fn allow_aws_endpoints(&mut self, allow: bool) -> &mut Self {
+        self.aws_endpoints = allow;
+        self
+    }
+
     /// Allows a host (and port).
     pub fn allow_host(&mut self, host: AllowedHost) -> &mut Self {
         self.allowed_hosts.insert(host);
