@@ -9,6 +9,7 @@ use crate::endpoint::Endpoint;
 use crate::host::Host;
 use crate::http::{Header, HttpError, Method, Request, Response};
 use crate::json::Fields;
+use crate::retry::{self, Decision, Repeat};
 use crate::types::{ServiceError, TaskError, TransportFailure};
 
 /// Milliseconds allowed to connect (DNS, TCP, TLS). The AWS SDKs use about 3 s.
@@ -35,6 +36,8 @@ pub struct AwsRequest<'a> {
     pub connect_timeout_ms: u32,
     /// How long the answer may take once the request is sent.
     pub read_timeout_ms: u32,
+    /// Whether it may be sent again once it may have reached the service.
+    pub repeat: Repeat,
 }
 
 impl AwsRequest<'_> {
@@ -144,20 +147,111 @@ impl AwsRequest<'_> {
     }
 }
 
-/// Signs and sends `request`, returning whatever response came back.
+/// The last response of a call, and how its retries ended when that matters for a message.
+#[derive(Debug)]
+pub struct Answer {
+    /// The response, whatever its status.
+    pub response: Response,
+    /// E.g. `gave up after 3 attempts`, for an error built from the response.
+    pub note: Option<String>,
+}
+
+impl Answer {
+    /// `error` (built from this answer) with the retry note added to a service error's message.
+    pub fn annotate(note: Option<&str>, error: TaskError) -> TaskError {
+        match (error, note) {
+            (TaskError::ServiceError(mut e), Some(note)) => {
+                e.message = format!("{} ({note})", e.message);
+                TaskError::ServiceError(e)
+            }
+            (error, _) => error,
+        }
+    }
+}
+
+/// Signs and sends `request`, retrying as [`crate::retry`] decides, and returns the last
+/// response, whatever its status.
 pub fn send(
     host: &mut dyn Host,
     request: &AwsRequest<'_>,
     credentials: &Credentials,
     region: &str,
     service: &str,
-) -> Result<Response, TaskError> {
-    let now = host.now_unix_seconds();
-    let signed = request.sign(credentials, region, service, now)?;
-    host.send(&signed).map_err(|e| request.transport_error(e))
+) -> Result<Answer, TaskError> {
+    send_with(host, request, &mut |host: &mut dyn Host| {
+        let now = host.now_unix_seconds();
+        request.sign(credentials, region, service, now)
+    })
 }
 
-fn method_name(method: Method) -> &'static str {
+/// Sends `request` unsigned (STS `AssumeRoleWithWebIdentity`), with the same retries.
+pub fn send_unsigned(host: &mut dyn Host, request: &AwsRequest<'_>) -> Result<Answer, TaskError> {
+    send_with(host, request, &mut |_: &mut dyn Host| Ok(request.unsigned()))
+}
+
+type Prepare<'a> = dyn FnMut(&mut dyn Host) -> Result<Request, TaskError> + 'a;
+
+fn send_with(
+    host: &mut dyn Host,
+    request: &AwsRequest<'_>,
+    prepare: &mut Prepare<'_>,
+) -> Result<Answer, TaskError> {
+    let max_attempts = host.call_settings().max_attempts.max(1);
+    let mut attempt = 1;
+    loop {
+        // Signed anew for each attempt, as the SDKs do, so X-Amz-Date stays fresh.
+        let ready = prepare(host)?;
+        let result = host.send(&ready);
+        let jitter = host.jitter();
+        match retry::decide(&result, request.repeat, attempt, max_attempts, jitter) {
+            Decision::Retry { reason, delay } => {
+                host.warn(&format!(
+                    "{} attempt {attempt} of {max_attempts} failed: {reason}; retrying in {:.1} s",
+                    request.operation,
+                    delay.as_secs_f64()
+                ));
+                host.sleep(delay);
+                attempt += 1;
+            }
+            Decision::Stop(why) => {
+                host.log(
+                    crate::host::LogLevel::Error,
+                    &format!("{}: {why}", request.operation),
+                );
+                return finish(request, result, attempt, Some(&why));
+            }
+            Decision::Return => return finish(request, result, attempt, None),
+        }
+    }
+}
+
+/// The final result, saying how many attempts were made when there were several.
+fn finish(
+    request: &AwsRequest<'_>,
+    result: Result<Response, HttpError>,
+    attempts: u32,
+    stopped: Option<&str>,
+) -> Result<Answer, TaskError> {
+    let note = match (attempts, stopped) {
+        (1, None) => None,
+        (n, None) => Some(format!("gave up after {n} attempts")),
+        (1, Some(why)) => Some(why.to_owned()),
+        (n, Some(why)) => Some(format!("{why}; {n} attempts")),
+    };
+    match result {
+        Ok(response) => Ok(Answer { response, note }),
+        Err(error) => {
+            let mut failure = request.transport_error(error);
+            if let (TaskError::TransportError(t), Some(note)) = (&mut failure, note) {
+                t.operation = format!("{} ({note})", t.operation);
+            }
+            Err(failure)
+        }
+    }
+}
+
+/// The method as it goes on the request line.
+pub(crate) fn method_name(method: Method) -> &'static str {
     match method {
         Method::Get => "GET",
         Method::Head => "HEAD",

@@ -5,6 +5,25 @@ use crate::bindings::environment::{FileError, OutputError};
 use crate::bindings::http::{HttpError, Request, Response};
 
 pub use crate::bindings::environment::LogLevel;
+use crate::types::HttpLog;
+
+/// Per-run settings of AWS calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallSettings {
+    /// The most attempts of each call.
+    pub max_attempts: u32,
+    /// How much HTTP traffic to log.
+    pub http_log: HttpLog,
+}
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        CallSettings {
+            max_attempts: crate::retry::DEFAULT_MAX_ATTEMPTS,
+            http_log: HttpLog::Off,
+        }
+    }
+}
 
 /// The task's view of its host: outgoing HTTP, task variables, the filtered environment,
 /// outputs, secrets, the log and the clock.
@@ -25,6 +44,24 @@ pub trait Host {
     fn log(&mut self, level: LogLevel, message: &str);
     /// The current time, for signing (WASI wall clock in the component).
     fn now_unix_seconds(&mut self) -> u64;
+
+    /// The settings of AWS calls in this run.
+    fn call_settings(&self) -> CallSettings {
+        CallSettings::default()
+    }
+
+    /// Waits (before a retry). In the component this blocks on `wasi:clocks`.
+    fn sleep(&mut self, duration: std::time::Duration) {
+        std::thread::sleep(duration);
+    }
+
+    /// A random number in [0, 1), for retry jitter. From the standard library's randomly seeded
+    /// hasher (seeded from `wasi:random` in the component), to avoid a random-number crate.
+    fn jitter(&mut self) -> f64 {
+        use std::hash::BuildHasher as _;
+        let bits = std::collections::hash_map::RandomState::new().hash_one(self.now_unix_seconds());
+        (bits >> 11) as f64 / (1u64 << 53) as f64
+    }
 
     /// Logs at info level.
     fn info(&mut self, message: &str) {
@@ -72,6 +109,7 @@ pub(crate) mod testing {
         pub secrets: Vec<String>,
         pub logs: Vec<(LogLevel, String)>,
         pub files: BTreeMap<String, Vec<u8>>,
+        pub sleeps: Vec<std::time::Duration>,
     }
 
     impl FakeHost {
@@ -133,6 +171,12 @@ pub(crate) mod testing {
         }
         fn now_unix_seconds(&mut self) -> u64 {
             1_440_938_160 // 2015-08-30T12:36:00Z, the SigV4 suite's time
+        }
+        fn sleep(&mut self, duration: std::time::Duration) {
+            self.sleeps.push(duration);
+        }
+        fn jitter(&mut self) -> f64 {
+            0.5
         }
     }
 }

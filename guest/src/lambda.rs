@@ -11,6 +11,7 @@ use crate::endpoint::Endpoint;
 use crate::function_name::FunctionRef;
 use crate::http::{Method, Response};
 use crate::json::Fields;
+use crate::retry::Repeat;
 use crate::types::{FunctionFailure, InvocationType, LogType, Outcome, TaskError};
 
 /// The longest a function may run (Lambda quotas: 900 s).
@@ -54,6 +55,8 @@ pub struct InvokeParams<'a> {
     pub payload: Vec<u8>,
     /// The function's configured timeout, when known from `GetFunctionConfiguration`.
     pub function_timeout_s: Option<u32>,
+    /// An explicit read timeout for a synchronous invocation (the `read-timeout-ms` input).
+    pub read_timeout_ms: Option<u32>,
 }
 
 /// Builds the Invoke request.
@@ -77,6 +80,9 @@ pub fn invoke_request<'a>(endpoint: &'a Endpoint, params: InvokeParams<'_>) -> A
         // A synchronous invocation may legitimately take as long as the function's timeout: the
         // read timeout must never cut it short (the original task's 120 s timeout re-invoked
         // long functions).
+        InvocationType::RequestResponse if params.read_timeout_ms.is_some() => {
+            params.read_timeout_ms.unwrap_or_default()
+        }
         InvocationType::RequestResponse => {
             let timeout = params
                 .function_timeout_s
@@ -96,6 +102,10 @@ pub fn invoke_request<'a>(endpoint: &'a Endpoint, params: InvokeParams<'_>) -> A
         body: params.payload,
         connect_timeout_ms: crate::aws::CONNECT_TIMEOUT_MS,
         read_timeout_ms,
+        repeat: match params.invocation_type {
+            InvocationType::RequestResponse => Repeat::AtMostOnce,
+            InvocationType::Event | InvocationType::DryRun => Repeat::Safe,
+        },
     }
 }
 
@@ -111,6 +121,7 @@ pub fn get_configuration_request<'a>(endpoint: &'a Endpoint, function: &Function
         body: Vec::new(),
         connect_timeout_ms: crate::aws::CONNECT_TIMEOUT_MS,
         read_timeout_ms: CONTROL_READ_TIMEOUT_MS,
+        repeat: Repeat::Safe,
     }
 }
 
@@ -242,6 +253,7 @@ mod tests {
                 client_context: None,
                 payload: Vec::new(),
                 function_timeout_s: None,
+                read_timeout_ms: None,
             },
         );
         assert_eq!(
@@ -269,6 +281,7 @@ mod tests {
             client_context: Some("e30=".into()),
             payload: b"{}".to_vec(),
             function_timeout_s: timeout,
+            read_timeout_ms: None,
         };
         assert_eq!(invoke_request(&endpoint, params(None)).read_timeout_ms, 960_000);
         assert_eq!(invoke_request(&endpoint, params(Some(3))).read_timeout_ms, 63_000);

@@ -26,10 +26,12 @@ pub mod json;
 pub mod lambda;
 pub mod payload;
 pub mod region;
+pub mod retry;
+mod session;
 pub mod task;
 
 pub use bindings::types;
-pub use host::{Host, LogLevel};
+pub use host::{CallSettings, Host, LogLevel};
 
 /// The WIT `http` interface's types, as the task logic uses them.
 pub mod http {

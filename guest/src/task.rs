@@ -4,11 +4,12 @@
 //! Every input is validated before anything is read from the environment or sent: invalid input
 //! never costs a request.
 
-use crate::host::{Host, LogLevel};
+use crate::host::{CallSettings, Host, LogLevel};
 use crate::http::HttpError;
 use crate::lambda::{self, InvokeParams};
+use crate::session::Session;
 use crate::types::{Input, InvalidInput, InvocationType, LogType, Outcome, TaskError};
-use crate::{aws, client_context, credentials, endpoint, function_name, payload, region};
+use crate::{aws, client_context, credentials, endpoint, function_name, payload, region, retry};
 
 /// An `invalid-input` error for `input` with `message`.
 pub fn invalid_input(input: &str, message: impl Into<String>) -> TaskError {
@@ -38,12 +39,48 @@ const MAX_OUTPUT_NAME: usize = 256;
 
 /// Runs the task once.
 pub fn run(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
+    let settings = CallSettings {
+        max_attempts: max_attempts(host, input.max_attempts)?,
+        http_log: input.http_log,
+    };
+    let mut session = Session::new(host, settings);
+    run_in(&mut session, input)
+}
+
+/// The most attempts per call: the input, else `AWS_MAX_ATTEMPTS`, else 3.
+fn max_attempts(host: &mut dyn Host, input: Option<u32>) -> Result<u32, TaskError> {
+    let (value, name) = match input {
+        Some(n) => (n.to_string(), "max-attempts"),
+        None => match host.non_empty_env("AWS_MAX_ATTEMPTS") {
+            Some(v) => (v.trim().to_owned(), "environment variable AWS_MAX_ATTEMPTS"),
+            None => return Ok(retry::DEFAULT_MAX_ATTEMPTS),
+        },
+    };
+    match value.parse::<u32>() {
+        Ok(n) if (1..=retry::MAX_MAX_ATTEMPTS).contains(&n) => Ok(n),
+        _ => Err(invalid_input(
+            "max-attempts",
+            format!(
+                "{name} is \"{value}\": use a number of attempts from 1 to {}",
+                retry::MAX_MAX_ATTEMPTS
+            ),
+        )),
+    }
+}
+
+fn run_in(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
     // 1. Inputs, all of them, before anything else.
     let function = function_name::parse(&input.function_name, input.qualifier.as_deref())?;
     let body = payload::prepare(&input.payload, input.payload_mode, input.invocation_type)?;
     let client_context = client_context::encode(input.client_context.as_deref())?;
     let output_variable = output_variable(input.output_variable.as_deref())?;
     let mut log_type = input.log_type;
+    if input.read_timeout_ms == Some(0) {
+        return Err(invalid_input(
+            "read-timeout-ms",
+            "read timeout 0 is invalid: give the milliseconds to wait for the answer, e.g. 60000",
+        ));
+    }
     if log_type == LogType::Tail && input.invocation_type != InvocationType::RequestResponse {
         host.warn("log type Tail applies to RequestResponse invocations only; no log will be returned");
         log_type = LogType::None;
@@ -66,8 +103,10 @@ pub fn run(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
     let mut function_timeout_s = None;
     if input.check_function_exists {
         let request = lambda::get_configuration_request(&endpoint, &function);
-        let response = aws::send(host, &request, &credentials, &region.code, "lambda")?;
-        match lambda::interpret_configuration(&response) {
+        let answer = aws::send(host, &request, &credentials, &region.code, "lambda")?;
+        let configuration = lambda::interpret_configuration(&answer.response)
+            .map_err(|e| aws::Answer::annotate(answer.note.as_deref(), e));
+        match configuration {
             Ok(configuration) => {
                 host.debug(&format!(
                     "Function {} exists (timeout {} s, state {})",
@@ -103,10 +142,13 @@ pub fn run(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
             client_context,
             payload: body,
             function_timeout_s,
+            read_timeout_ms: input.read_timeout_ms,
         },
     );
-    let response = aws::send(host, &request, &credentials, &region.code, "lambda")?;
-    let answer = lambda::interpret_invoke(response)?;
+    let sent = aws::send(host, &request, &credentials, &region.code, "lambda")?;
+    let note = sent.note;
+    let answer =
+        lambda::interpret_invoke(sent.response).map_err(|e| aws::Answer::annotate(note.as_deref(), e))?;
     for warning in &answer.warnings {
         host.warn(warning);
     }

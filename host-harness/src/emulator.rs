@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -277,6 +277,8 @@ pub enum Fault {
     Raw(Vec<u8>),
     /// Close the connection without answering (after reading the request).
     Close,
+    /// Close the connection after reading the request's head, before its body.
+    CloseBeforeBody,
     /// Wait this long before answering normally.
     Stall(Duration),
 }
@@ -521,14 +523,24 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
     let mut writer = write_half;
     let mut reader = BufReader::new(stream);
     loop {
-        let request = match read_request(&mut reader) {
-            Ok(Some(request)) => request,
+        let (mut request, length) = match read_head(&mut reader) {
+            Ok(Some(head)) => head,
             Ok(None) => return,
             Err(why) => {
                 let _ = write_response(&mut writer, &error_answer(400, "BadRequest", &why), false);
                 return;
             }
         };
+        let fault = lock(&shared.faults).pop_front();
+        if fault == Some(Fault::CloseBeforeBody) {
+            lock(&shared.requests).push(request);
+            let _ = writer.shutdown(Shutdown::Both);
+            return;
+        }
+        request.body = vec![0; length];
+        if reader.read_exact(&mut request.body).is_err() {
+            return;
+        }
         let close = request
             .header("connection")
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));
@@ -536,7 +548,6 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
         if shared.stopping.load(Ordering::SeqCst) {
             return;
         }
-        let fault = lock(&shared.faults).pop_front();
         let answer = match fault {
             Some(Fault::Respond {
                 status,
@@ -552,7 +563,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                 let _ = writer.shutdown(Shutdown::Both);
                 return;
             }
-            Some(Fault::Close) => {
+            Some(Fault::Close | Fault::CloseBeforeBody) => {
                 let _ = writer.shutdown(Shutdown::Both);
                 return;
             }
@@ -568,8 +579,9 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
     }
 }
 
-/// Reads one request; none when the client closed the connection between requests.
-fn read_request(reader: &mut impl BufRead) -> Result<Option<RecordedRequest>, String> {
+/// Reads one request's head and returns it with its body length; none when the client closed
+/// the connection between requests.
+fn read_head(reader: &mut impl BufRead) -> Result<Option<(RecordedRequest, usize)>, String> {
     let mut line = String::new();
     match reader.read_line(&mut line) {
         Ok(0) | Err(_) => return Ok(None),
@@ -596,7 +608,7 @@ fn read_request(reader: &mut impl BufRead) -> Result<Option<RecordedRequest>, St
         let (name, value) = header.split_once(':').ok_or("malformed header")?;
         headers.push((name.to_owned(), value.trim().to_owned()));
     }
-    let mut request = RecordedRequest {
+    let request = RecordedRequest {
         method: method.to_owned(),
         path: path.to_owned(),
         query: query.to_owned(),
@@ -613,9 +625,7 @@ fn read_request(reader: &mut impl BufRead) -> Result<Option<RecordedRequest>, St
     if length > MAX_BODY {
         return Err("request body too large".to_owned());
     }
-    request.body = vec![0; length];
-    reader.read_exact(&mut request.body).map_err(|e| e.to_string())?;
-    Ok(Some(request))
+    Ok(Some((request, length)))
 }
 
 struct Answer {

@@ -12,8 +12,9 @@ pub struct Limits {
     /// in host calls (HTTP) does not count. Default 10 billion (seconds of pure computation;
     /// a normal run uses a few million).
     pub fuel: u64,
-    /// Wall-clock time for the whole run. Default 16 minutes: Lambda's longest timeout
-    /// (15 minutes) and a margin.
+    /// Wall-clock time for the whole run. Default 18 minutes: Lambda's longest timeout
+    /// (15 minutes), the component's read margin (1 minute) and a margin of its own, so that the
+    /// component's read timeout, with its clearer message, fires first.
     pub wall_time: Duration,
     /// Largest request body the guest may send. Default 7 MiB (Lambda takes 6 MB).
     pub max_request_body: usize,
@@ -40,7 +41,7 @@ impl Default for Limits {
         Limits {
             memory_bytes: 64 << 20,
             fuel: 10_000_000_000,
-            wall_time: Duration::from_secs(16 * 60),
+            wall_time: Duration::from_secs(18 * 60),
             max_request_body: 7 << 20,
             max_response_body: 16 << 20,
             max_request_headers: 64,

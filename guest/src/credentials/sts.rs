@@ -9,6 +9,7 @@ use crate::aws::{self, AwsRequest, CONNECT_TIMEOUT_MS, service_error, xml_elemen
 use crate::endpoint;
 use crate::host::Host;
 use crate::http::Method;
+use crate::retry::Repeat;
 
 /// The STS API version.
 const VERSION: &str = "2011-06-15";
@@ -47,15 +48,16 @@ pub(crate) fn credentials(
         body: body.into_bytes(),
         connect_timeout_ms: CONNECT_TIMEOUT_MS,
         read_timeout_ms: READ_TIMEOUT_MS,
+        repeat: Repeat::Safe,
     };
-    let response = match signing {
+    let answer = match signing {
         Some(credentials) => aws::send(host, &request, credentials, region, "sts")?,
-        None => host
-            .send(&request.unsigned())
-            .map_err(|e| request.transport_error(e))?,
+        None => aws::send_unsigned(host, &request)?,
     };
+    let response = answer.response;
     if response.status != 200 {
         let e = service_error(&response);
+        let retries = answer.note.map(|n| format!(" ({n})")).unwrap_or_default();
         let id = e
             .request_id
             .map(|id| format!(" [request id {id}]"))
@@ -71,7 +73,7 @@ pub(crate) fn credentials(
             _ => "",
         };
         return Err(SourceError::Broken(format!(
-            "{source}: STS {action} failed with {} (HTTP {}): {}{id}{hint}",
+            "{source}: STS {action} failed with {} (HTTP {}): {}{retries}{id}{hint}",
             e.code, e.status, e.message
         )));
     }

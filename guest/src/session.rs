@@ -1,0 +1,145 @@
+//! One run's view of the host: the host's imports plus the run's call settings, and the HTTP
+//! debug log (the original task's `logRequest`/`logResponse`, without its leak: `Authorization`,
+//! `X-Amz-Security-Token` and every registered secret are redacted).
+
+use std::time::{Duration, Instant};
+
+use crate::environment::{FileError, OutputError};
+use crate::host::{CallSettings, Host, LogLevel};
+use crate::http::{Header, HttpError, Request, Response};
+use crate::types::HttpLog;
+
+/// Headers whose values are never logged.
+const REDACTED_HEADERS: &[&str] = &[
+    "authorization",
+    "x-amz-security-token",
+    "x-aws-ec2-metadata-token",
+];
+/// The most body bytes logged.
+const BODY_LOG_LIMIT: usize = 4096;
+
+/// The host with this run's settings.
+pub(crate) struct Session<'a> {
+    inner: &'a mut dyn Host,
+    settings: CallSettings,
+    secrets: Vec<String>,
+}
+
+impl<'a> Session<'a> {
+    pub(crate) fn new(inner: &'a mut dyn Host, settings: CallSettings) -> Self {
+        Session {
+            inner,
+            settings,
+            secrets: Vec::new(),
+        }
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in self.secrets.iter().filter(|s| !s.is_empty()) {
+            text = text.replace(secret.as_str(), "***");
+        }
+        text
+    }
+
+    fn headers(&self, headers: &[Header]) -> String {
+        headers
+            .iter()
+            .map(|h| {
+                let value = if REDACTED_HEADERS.contains(&h.name.to_ascii_lowercase().as_str()) {
+                    "***".to_owned()
+                } else {
+                    self.redact(&h.value)
+                };
+                format!("\n  {}: {value}", h.name)
+            })
+            .collect()
+    }
+
+    fn body(&self, body: &[u8]) -> String {
+        if self.settings.http_log != HttpLog::Bodies || body.is_empty() {
+            return String::new();
+        }
+        let shown = &body[..body.len().min(BODY_LOG_LIMIT)];
+        let more = if body.len() > BODY_LOG_LIMIT {
+            format!("\n  … {} more bytes", body.len() - BODY_LOG_LIMIT)
+        } else {
+            String::new()
+        };
+        format!("\n  body: {}{more}", self.redact(&String::from_utf8_lossy(shown)))
+    }
+}
+
+fn millis(elapsed: Duration) -> u128 {
+    elapsed.as_millis()
+}
+
+impl Host for Session<'_> {
+    fn send(&mut self, request: &Request) -> Result<Response, HttpError> {
+        if self.settings.http_log == HttpLog::Off {
+            return self.inner.send(request);
+        }
+        let line = format!(
+            "HTTP → {} {} ({}){}{}",
+            crate::aws::method_name(request.method),
+            self.redact(&request.url),
+            request.label,
+            self.headers(&request.headers),
+            self.body(&request.body)
+        );
+        self.inner.log(LogLevel::Debug, &line);
+        let started = Instant::now();
+        let result = self.inner.send(request);
+        let elapsed = millis(started.elapsed());
+        let line = match &result {
+            Ok(response) => {
+                let id = crate::aws::request_id(response).unwrap_or_else(|| "none".to_owned());
+                format!(
+                    "HTTP ← {} in {elapsed} ms, request id {id} ({}){}{}",
+                    response.status,
+                    request.label,
+                    self.headers(&response.headers),
+                    self.body(&response.body)
+                )
+            }
+            Err(error) => format!(
+                "HTTP ✗ {} after {elapsed} ms ({})",
+                self.redact(&crate::task::describe_http_error(error)),
+                request.label
+            ),
+        };
+        self.inner.log(LogLevel::Debug, &line);
+        result
+    }
+    fn variable(&mut self, name: &str) -> Option<String> {
+        self.inner.variable(name)
+    }
+    fn env(&mut self, name: &str) -> Option<String> {
+        self.inner.env(name)
+    }
+    fn set_output(&mut self, name: &str, value: &str, secret: bool) -> Result<(), OutputError> {
+        self.inner.set_output(name, value, secret)
+    }
+    fn register_secret(&mut self, value: &str) {
+        self.secrets.push(value.to_owned());
+        self.inner.register_secret(value);
+    }
+    fn read_file(&mut self, path: &str) -> Result<Vec<u8>, FileError> {
+        self.inner.read_file(path)
+    }
+    fn log(&mut self, level: LogLevel, message: &str) {
+        self.inner.log(level, message);
+    }
+    fn now_unix_seconds(&mut self) -> u64 {
+        self.inner.now_unix_seconds()
+    }
+    fn call_settings(&self) -> CallSettings {
+        self.settings
+    }
+    fn sleep(&mut self, duration: Duration) {
+        self.inner.sleep(duration);
+    }
+    fn jitter(&mut self) -> f64 {
+        self.inner.jitter()
+    }
+}
