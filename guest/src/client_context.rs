@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
 
-use crate::payload::{check_json, describe};
+use crate::json;
 use crate::task::invalid_input;
 use crate::types::TaskError;
 
@@ -15,14 +15,13 @@ pub fn encode(client_context: Option<&str>) -> Result<Option<String>, TaskError>
     let Some(text) = client_context.filter(|c| !c.trim().is_empty()) else {
         return Ok(None);
     };
-    if let Err(error) = check_json(text) {
+    if let Err(error) = json::check(text) {
         return Err(invalid_input(
             "client-context",
             format!(
-                "client context is not valid JSON at line {}, column {}: {}; give a JSON object",
+                "client context is not valid JSON at line {}, column {}: {error}; give a JSON object",
                 error.line(),
                 error.column(),
-                describe(&error)
             ),
         ));
     }

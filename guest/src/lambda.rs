@@ -143,11 +143,11 @@ pub fn interpret_configuration(response: &Response) -> Result<FunctionConfigurat
     }
     // An unparseable configuration does not stop the task: the pre-check's purpose is to
     // report errors, and the invocation will say the rest.
-    let value: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+    let fields = Fields::of(&response.body);
     Ok(FunctionConfiguration {
-        arn: value["FunctionArn"].as_str().map(str::to_owned),
-        timeout_s: value["Timeout"].as_u64().and_then(|t| u32::try_from(t).ok()),
-        state: value["State"].as_str().map(str::to_owned),
+        arn: fields.string(&["FunctionArn"]),
+        timeout_s: fields.u64("Timeout").and_then(|t| u32::try_from(t).ok()),
+        state: fields.string(&["State"]),
     })
 }
 

@@ -1,7 +1,7 @@
 //! The `payload` input: JSON checked before sending, within Lambda's size limits.
 
-use serde::Deserialize as _;
-
+use crate::json;
+pub use crate::json::json_string;
 use crate::task::invalid_input;
 use crate::types::{InvocationType, PayloadMode, TaskError};
 
@@ -20,17 +20,16 @@ pub fn prepare(
     if payload.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let body = match (check_json(payload), mode) {
+    let body = match (json::check(payload), mode) {
         (Ok(()), _) => payload.as_bytes().to_vec(),
         (Err(error), PayloadMode::Json) => {
             return Err(invalid_input(
                 "payload",
                 format!(
-                    "payload is not valid JSON at line {}, column {}: {}; fix the JSON, \
+                    "payload is not valid JSON at line {}, column {}: {error}; fix the JSON, \
                      or use the legacy payload mode to send text as a JSON string",
                     error.line(),
                     error.column(),
-                    describe(&error)
                 ),
             ));
         }
@@ -53,48 +52,6 @@ pub fn prepare(
         ));
     }
     Ok(body)
-}
-
-/// `text` as a JSON string literal (RFC 8259 section 7): quotes, backslashes and control
-/// characters escaped.
-pub fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let n = u32::from(c) as usize;
-                out.push_str("\\u00");
-                out.push(char::from(HEX[n >> 4]));
-                out.push(char::from(HEX[n & 15]));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Checks that `text` is one JSON value, without building it.
-pub fn check_json(text: &str) -> Result<(), serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde::de::IgnoredAny::deserialize(&mut deserializer)?;
-    deserializer.end()
-}
-
-/// serde_json's message without its own " at line L column C" suffix (we say it first).
-pub(crate) fn describe(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
-    }
 }
 
 #[cfg(test)]

@@ -150,15 +150,11 @@ enum RetryAfter {
     Seconds(Duration),
 }
 
-/// `Retry-After` in seconds (an HTTP date or garbage is ignored).
+/// `Retry-After` in whole seconds, as RFC 9110 section 10.2.3 defines its delay form (an HTTP
+/// date or anything else is ignored, and the backoff applies).
 fn retry_after(response: &Response) -> Option<RetryAfter> {
-    let value = header(response, "retry-after")?;
-    let seconds: f64 = value
-        .trim()
-        .parse()
-        .ok()
-        .filter(|s: &f64| s.is_finite() && *s >= 0.0)?;
-    Some(RetryAfter::Seconds(Duration::from_secs_f64(seconds.min(1e9))))
+    let seconds: u64 = header(response, "retry-after")?.trim().parse().ok()?;
+    Some(RetryAfter::Seconds(Duration::from_secs(seconds)))
 }
 
 #[cfg(test)]

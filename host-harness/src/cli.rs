@@ -16,9 +16,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::emulator::{self, Emulator};
 use crate::http_client::ProxyConfig;
 use crate::{
-    AllowedHost, AssumeRole, ExitCode, Failure, HttpLog, Input, InvocationType, Limits, LogLevel, LogType,
-    OutputVariable, PayloadMode, Policy, Report, Reporter, Runtime, RuntimeOptions, ServiceConnection, Task,
-    TaskError,
+    AllowedHost, AssumeRole, CacheSetting, ExitCode, Failure, HttpLog, Input, InvocationType, Limits,
+    LogLevel, LogType, OutputVariable, PayloadMode, Policy, Report, Reporter, Runtime, RuntimeOptions,
+    ServiceConnection, Task, TaskError,
 };
 
 /// Invoke an AWS Lambda function from a build pipeline, in a WebAssembly sandbox.
@@ -177,6 +177,22 @@ struct InvokeArgs {
     /// Wall-clock limit of the whole run in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().wall_time.as_secs())]
     max_wall_time_s: u64,
+    /// Most HTTP requests the component may make.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_http_calls)]
+    max_http_calls: u32,
+    /// Largest response body the host reads, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = Limits::default().max_response_body >> 20)]
+    max_response_mib: u64,
+    /// Most log output the component may write, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = Limits::default().max_log_bytes >> 20)]
+    max_log_mib: usize,
+    /// Most output variables the component may set.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_outputs)]
+    max_outputs: usize,
+    /// Compile the component instead of loading it from the cache ($LAMBDA_INVOKE_CACHE_DIR,
+    /// else $XDG_CACHE_HOME/lambda-invoke, else ~/.cache/lambda-invoke).
+    #[arg(long)]
+    no_cache: bool,
 }
 
 /// A writer shared between the command and its reporter.
@@ -319,12 +335,23 @@ fn invoke(args: InvokeArgs, io: &Io) -> ExitCode {
         .memory_bytes(args.max_memory_mib.saturating_mul(1 << 20))
         .fuel(args.max_fuel)
         .wall_time(Duration::from_secs(args.max_wall_time_s))
+        .max_http_calls(args.max_http_calls)
+        .max_response_body(args.max_response_mib.saturating_mul(1 << 20))
+        .max_log_bytes(args.max_log_mib.saturating_mul(1 << 20))
+        .max_outputs(args.max_outputs)
         .build();
     let proxy = match ProxyConfig::from_env_map(|name| environment.get(name).cloned()) {
         Ok(proxy) => proxy,
         Err(e) => return usage_error(io, &format!("{e}")),
     };
-    let options = RuntimeOptions { proxy };
+    let options = RuntimeOptions {
+        proxy,
+        cache: match crate::cache::default_directory(|name| environment.get(name).cloned()) {
+            Some(dir) if !args.no_cache => CacheSetting::Dir(dir),
+            _ => CacheSetting::Disabled,
+        },
+        pooling: None,
+    };
     let runtime = match &args.component {
         Some(path) => Runtime::from_file(path, options),
         None => Runtime::new(options),

@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 
 mod bindings;
+pub mod cache;
 pub mod cli;
 pub mod emulator;
 pub mod http_client;
@@ -39,7 +40,7 @@ pub use limits::{Limits, LimitsBuilder};
 pub use masking::Secrets;
 pub use policy::{AllowedHost, Policy};
 pub use runtime::{
-    EMBEDDED_COMPONENT, ExitCode, Failure, LogLevel, OutputVariable, Report, Reporter, Runtime,
+    CacheSetting, EMBEDDED_COMPONENT, ExitCode, Failure, LogLevel, OutputVariable, Report, Reporter, Runtime,
     RuntimeOptions, SandboxError, Silent, Task,
 };
 pub use task::{

@@ -34,6 +34,8 @@ pub struct Limits {
     pub max_output_bytes: usize,
     /// Most secrets registered per run. Default 64.
     pub max_secrets: usize,
+    /// Largest payload the component may return. Default 16 MiB.
+    pub max_outcome_bytes: usize,
 }
 
 impl Default for Limits {
@@ -51,6 +53,7 @@ impl Default for Limits {
             max_outputs: 32,
             max_output_bytes: 8 << 20,
             max_secrets: 64,
+            max_outcome_bytes: 16 << 20,
         }
     }
 }
@@ -110,4 +113,6 @@ setters! {
     max_output_bytes: usize;
     /// Sets [`Limits::max_secrets`].
     max_secrets: usize;
+    /// Sets [`Limits::max_outcome_bytes`].
+    max_outcome_bytes: usize;
 }

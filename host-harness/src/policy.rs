@@ -301,18 +301,17 @@ impl Policy {
     /// Decides whether a request to `url` may leave. The only place that decides it.
     pub fn check_request(&self, url: &str) -> Result<(), Refusal> {
         let target = Target::parse(url).map_err(|why| Refusal(format!("URL \"{url}\" is refused: {why}")))?;
-        let loopback = target.is_loopback();
-        if !target.https && !loopback {
+        let entry = self
+            .allowed_hosts
+            .iter()
+            .find(|a| a.host == target.host && a.port.is_none_or(|p| p == target.port));
+        if !target.https && !target.is_loopback() && !entry.is_some_and(|a| a.plain_http) {
             return Err(Refusal(format!(
                 "http://{} is refused: plain http is allowed only to loopback addresses; use https",
                 target.authority()
             )));
         }
-        let listed = self
-            .allowed_hosts
-            .iter()
-            .any(|a| a.host == target.host && a.port.is_none_or(|p| p == target.port));
-        if listed
+        if entry.is_some()
             || (self.aws_endpoints && target.https && target.port == 443 && is_aws_service_host(&target.host))
         {
             return Ok(());

@@ -3,13 +3,21 @@
 //! client's connection pool (connections carry no credentials: every request is signed).
 
 use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Weak};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+
+/// The largest linear memory a pooled instance can have (the per-run limit is lower).
+const POOL_MAX_MEMORY: usize = 256 << 20;
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
+    StoreLimitsBuilder, Trap,
+};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{
@@ -278,19 +286,30 @@ impl Report {
     }
 }
 
+/// Where compiled components are kept between processes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CacheSetting {
+    /// Compile every time.
+    #[default]
+    Disabled,
+    /// `$LAMBDA_INVOKE_CACHE_DIR`, else `$XDG_CACHE_HOME/lambda-invoke`, else
+    /// `$HOME/.cache/lambda-invoke`.
+    Default,
+    /// This directory.
+    Dir(PathBuf),
+}
+
 /// Options of a [`Runtime`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RuntimeOptions {
     /// Proxies for outgoing HTTP (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
     pub proxy: ProxyConfig,
-}
-
-impl Default for RuntimeOptions {
-    fn default() -> Self {
-        RuntimeOptions {
-            proxy: ProxyConfig::none(),
-        }
-    }
+    /// The compiled-component cache.
+    pub cache: CacheSetting,
+    /// Use wasmtime's pooling allocator with room for this many concurrent runs (faster
+    /// instantiation for hosts that run many tasks; costs address space up front).
+    pub pooling: Option<u32>,
 }
 
 /// A compiled component, ready to run tasks. Cheap to share between threads (`Arc` it): each
@@ -310,24 +329,33 @@ impl fmt::Debug for Runtime {
 
 impl Runtime {
     /// The engine configuration every runtime uses.
-    pub fn engine_config() -> Config {
+    pub fn engine_config(pooling: Option<u32>) -> Config {
         let mut config = Config::new();
         config.consume_fuel(true);
         config.epoch_interruption(true);
+        if let Some(runs) = pooling {
+            let runs = runs.max(1);
+            let mut pool = PoolingAllocationConfig::default();
+            pool.total_component_instances(runs)
+                .total_core_instances(runs.saturating_mul(4))
+                .total_memories(runs.saturating_mul(2))
+                .total_tables(runs.saturating_mul(4))
+                .max_memory_size(POOL_MAX_MEMORY);
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
         config
     }
 
-    /// Compiles the embedded component.
+    /// Compiles (or loads from the cache) the embedded component.
     pub fn new(options: RuntimeOptions) -> Result<Self> {
         Self::from_bytes(EMBEDDED_COMPONENT, options)
     }
 
-    /// Compiles the component in `bytes` (a `.wasm` component implementing the `invoke-task` world).
+    /// Compiles (or loads from the cache) the component in `bytes` (a `.wasm` component
+    /// implementing the `invoke-task` world).
     pub fn from_bytes(bytes: &[u8], options: RuntimeOptions) -> Result<Self> {
-        let engine = Engine::new(&Self::engine_config())?;
-        let component = Component::new(&engine, bytes)
-            .map_err(anyhow::Error::from)
-            .context("cannot compile the component")?;
+        let engine = Engine::new(&Self::engine_config(options.pooling))?;
+        let component = crate::cache::load(&engine, bytes, &options.cache)?;
         Self::from_component(engine, &component, options)
     }
 
@@ -448,6 +476,36 @@ impl Runtime {
         store
     }
 
+    /// Runs `tasks` on `workers` threads, each in its own store; returns the reports in the
+    /// order of `tasks`. With the pooling allocator, keep `workers` at most its size.
+    pub fn run_many(&self, tasks: Vec<Task>, workers: usize) -> Vec<Report> {
+        let count = tasks.len();
+        let queue: Mutex<VecDeque<(usize, Task)>> = Mutex::new(tasks.into_iter().enumerate().collect());
+        let results: Mutex<Vec<Option<Report>>> = Mutex::new((0..count).map(|_| None).collect());
+        std::thread::scope(|scope| {
+            for _ in 0..workers.clamp(1, count.max(1)) {
+                scope.spawn(|| {
+                    loop {
+                        let next = queue
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .pop_front();
+                        let Some((index, task)) = next else { break };
+                        let report = self.run(task);
+                        results.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[index] =
+                            Some(report);
+                    }
+                });
+            }
+        });
+        results
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .into_iter()
+            .map(|r| r.expect("every task ran"))
+            .collect()
+    }
+
     /// Runs one task to its end. Never panics on anything the guest does.
     pub fn run(&self, task: Task) -> Report {
         let started = Instant::now();
@@ -461,7 +519,14 @@ impl Runtime {
             .and_then(|instance| instance.call_run(&mut store, &input));
         let memory_limit = store.data().io.limits.memory_bytes;
         let io = store.into_data().io;
+        let max_outcome = io.limits.max_outcome_bytes;
         let result = match result {
+            Ok(Ok(outcome)) if outcome.payload.len() > max_outcome => {
+                Err(Failure::Sandbox(SandboxError::Limit(format!(
+                    "the component returned a {}-byte payload, more than the {max_outcome}-byte limit",
+                    outcome.payload.len()
+                ))))
+            }
             Ok(Ok(outcome)) => Ok(outcome.into()),
             Ok(Err(error)) => Err(Failure::Task(error.into())),
             Err(error) => Err(Failure::Sandbox(classify_trap(
@@ -472,10 +537,10 @@ impl Runtime {
                 wall_time,
             ))),
         };
-        // A limit hit inside an import that the guest then reported as its own error is still
-        // the sandbox's doing: say so.
+        // A limit hit inside an import is the sandbox's doing, whatever the guest made of it
+        // (its own error, or an outcome built on refused calls): say so.
         let result = match (result, &io.stopped_by) {
-            (Err(Failure::Task(_)), Some(limit)) => Err(Failure::Sandbox(limit.clone())),
+            (Ok(_) | Err(Failure::Task(_)), Some(limit)) => Err(Failure::Sandbox(limit.clone())),
             (result, _) => result,
         };
         Report {

@@ -106,7 +106,7 @@ impl CanonicalRequest {
             headers.push(("x-amz-content-sha256", &payload_hash));
         }
         // A stable sort, so that the values of a repeated header keep their order.
-        headers.sort_by(|(a, _), (b, _)| cmp_ignore_ascii_case(a, b));
+        insertion_sort(&mut headers, |(a, _), (b, _)| cmp_ignore_ascii_case(a, b).is_gt());
 
         let mut text = String::with_capacity(
             request.method.len() + 3 * (request.path.len() + request.query.len()) + headers_len + 256,
@@ -307,8 +307,8 @@ fn write_canonical_query(query: &str, out: &mut String) {
         parameters.push((name, value));
     }
     let text = |range: &Range<usize>| &encoded[range.clone()];
-    parameters.sort_unstable_by(|(a_name, a_value), (b_name, b_value)| {
-        (text(a_name), text(a_value)).cmp(&(text(b_name), text(b_value)))
+    insertion_sort(&mut parameters, |(a_name, a_value), (b_name, b_value)| {
+        (text(a_name), text(a_value)) > (text(b_name), text(b_value))
     });
     for (i, (name, value)) in parameters.iter().enumerate() {
         if i > 0 {
@@ -365,6 +365,18 @@ fn write_trimmed_value(name: &str, value: &str, out: &mut String) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// A stable sort in a few hundred bytes of wasm (the standard library's sorts take kilobytes);
+/// requests have a handful of headers and parameters.
+fn insertion_sort<T>(items: &mut [T], greater: impl Fn(&T, &T) -> bool) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && greater(&items[j - 1], &items[j]) {
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,116 @@
+//! A hostile guest: it implements the `invoke-task` world like the real component, but its
+//! `run` does what `function-name` says to attack the host. Built by `tests/build.rs` for the
+//! sandbox tests; never shipped.
+#![cfg(target_family = "wasm")]
+#![allow(unsafe_code, missing_docs, missing_debug_implementations)]
+
+wit_bindgen::generate!({ world: "invoke-task", path: "../../wit" });
+
+use lambda_invoke::task::environment::{self, LogLevel};
+use lambda_invoke::task::http::{self, Method, Request};
+
+struct Hostile;
+
+fn outcome(payload: impl Into<Vec<u8>>) -> Outcome {
+    Outcome {
+        status_code: 200,
+        payload: payload.into(),
+        function_error: None,
+        executed_version: None,
+        log_tail: None,
+        request_id: None,
+    }
+}
+
+fn get(url: &str) -> Request {
+    Request {
+        label: "hostile".to_owned(),
+        method: Method::Get,
+        url: url.to_owned(),
+        headers: Vec::new(),
+        body: Vec::new(),
+        connect_timeout_ms: 1000,
+        read_timeout_ms: 1000,
+    }
+}
+
+impl Guest for Hostile {
+    fn run(input: Input) -> Result<Outcome, TaskError> {
+        let (attack, argument) = input
+            .function_name
+            .split_once(' ')
+            .unwrap_or((input.function_name.as_str(), ""));
+        match attack {
+            // CPU: spin until the host stops it.
+            "loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            // Memory: grow until the host refuses.
+            "alloc" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1; 1 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            // Egress: reach a host nobody allowed; report what the host said.
+            "host" => Ok(outcome(format!("{:?}", http::send(&get(argument))))),
+            // Environment and files outside the allowlists.
+            "env" => Ok(outcome(format!("{:?}", environment::get_env(argument)))),
+            "file" => Ok(outcome(format!(
+                "{:?}",
+                environment::read_file(argument).map(|b| b.len())
+            ))),
+            // Volume: a gigabyte of log, ten thousand outputs, ten thousand secrets, HTTP calls.
+            "log" => {
+                let chunk = "x".repeat(1 << 20);
+                for _ in 0..1024 {
+                    environment::log(LogLevel::Info, &chunk);
+                }
+                Ok(outcome("logged a gigabyte"))
+            }
+            "outputs" => {
+                let mut refused = 0;
+                for i in 0..10_000 {
+                    if environment::set_output(&format!("OUT_{i}"), "v", false).is_err() {
+                        refused += 1;
+                    }
+                }
+                Ok(outcome(format!("refused {refused}")))
+            }
+            "secrets" => {
+                for i in 0..10_000 {
+                    environment::register_secret(&format!("secret-{i}"));
+                }
+                Ok(outcome("registered"))
+            }
+            "calls" => {
+                let mut last = String::new();
+                for _ in 0..1000 {
+                    last = format!("{:?}", http::send(&get(argument)));
+                }
+                Ok(outcome(last))
+            }
+            // A payload far beyond what the host accepts back.
+            "payload" => Ok(outcome(vec![b'p'; 32 << 20])),
+            // A trap: a bug in a component must not take the host down.
+            "panic" => panic!("hostile guest panics on purpose"),
+            other => Ok(outcome(format!("unknown attack {other}"))),
+        }
+    }
+
+    fn describe() -> TaskDescription {
+        TaskDescription {
+            name: "hostile".to_owned(),
+            version: "0".to_owned(),
+            summary: "misbehaves".to_owned(),
+            inputs: Vec::new(),
+            permissions: Vec::new(),
+        }
+    }
+}
+
+export!(Hostile);

@@ -1,0 +1,204 @@
+//! The sandbox against hostile guests: a component that implements the same world and attacks
+//! the host (CPU, memory, egress, environment, files, log volume, outputs, secrets, HTTP calls,
+//! payload size, a trap). Each attack ends its run with a clear sandbox error (exit code 7) and
+//! the host goes on serving other runs.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use lambda_invoke::{ExitCode, Failure, Input, Limits, Report, Runtime, RuntimeOptions, SandboxError, Task};
+use lambda_invoke_tests::*;
+
+fn hostile() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        Runtime::from_file(env!("HOSTILE_COMPONENT").as_ref(), RuntimeOptions::default())
+            .expect("the hostile component loads")
+    })
+}
+
+fn attack(what: &str, adjust: impl FnOnce(&mut Task)) -> Report {
+    let mut task = Task::new(Input::new(what));
+    adjust(&mut task);
+    hostile().run(task)
+}
+
+fn sandbox_error(report: &Report) -> SandboxError {
+    assert_eq!(report.exit_code(), ExitCode::SandboxError, "{:?}", report.result);
+    match &report.result {
+        Err(Failure::Sandbox(e)) => e.clone(),
+        other => panic!("expected a sandbox error, got {other:?}"),
+    }
+}
+
+fn payload(report: &Report) -> String {
+    String::from_utf8_lossy(&report.result.as_ref().expect("an outcome").payload).into_owned()
+}
+
+/// After an attack, the same host still serves a normal task.
+fn host_still_serves() {
+    let emulator = emulator();
+    let mut input = input(&emulator, "echo");
+    input.payload = "{\"still\":\"here\"}".to_owned();
+    input.credentials = Some(example_connection());
+    let report = runtime().run(task(&emulator, input));
+    assert_eq!(
+        report.result.expect("a normal run").payload,
+        b"{\"still\":\"here\"}"
+    );
+    assert_eq!(payload(&attack("harmless", |_| {})), "unknown attack harmless");
+}
+
+#[test]
+fn an_endless_loop_is_stopped_by_the_cpu_budget() {
+    let report = attack("loop", |t| t.limits = Limits::builder().fuel(200_000_000).build());
+    let e = sandbox_error(&report);
+    assert_eq!(e, SandboxError::Cpu { fuel: 200_000_000 });
+    assert!(e.to_string().contains("--max-fuel"), "{e}");
+    host_still_serves();
+}
+
+#[test]
+fn an_endless_loop_is_stopped_by_the_wall_clock() {
+    let report = attack("loop", |t| {
+        t.limits = Limits::builder()
+            .fuel(u64::MAX)
+            .wall_time(Duration::from_millis(300))
+            .build()
+    });
+    assert!(matches!(sandbox_error(&report), SandboxError::WallTime { .. }));
+    host_still_serves();
+}
+
+#[test]
+fn unbounded_allocation_is_stopped_by_the_memory_limit() {
+    let report = attack("alloc", |t| {
+        t.limits = Limits::builder().memory_bytes(16 << 20).build()
+    });
+    let e = sandbox_error(&report);
+    assert_eq!(e, SandboxError::Memory { limit: 16 << 20 });
+    assert!(e.to_string().contains("16 MiB"), "{e}");
+    host_still_serves();
+}
+
+#[test]
+fn hosts_the_policy_does_not_name_are_refused_before_any_io() {
+    let report = attack("host https://example.com/", |_| {});
+    let said = payload(&report);
+    assert!(
+        said.contains("Denied") && said.contains("--allow-host example.com:443"),
+        "{said}"
+    );
+    let report = attack("host http://10.1.2.3/", |t| {
+        t.policy
+            .allow_host(lambda_invoke::AllowedHost::parse("10.1.2.3").unwrap());
+    });
+    assert!(
+        payload(&report).contains("plain http is allowed only to loopback"),
+        "{}",
+        payload(&report)
+    );
+    // The refusal is logged for the user too.
+    assert!(report.logs.iter().any(|(_, m)| m.contains("plain http")));
+}
+
+#[test]
+fn environment_variables_outside_the_allowlist_are_invisible() {
+    let env = BTreeMap::from([
+        ("HOME".to_owned(), "/home/tenant".to_owned()),
+        ("AWS_REGION".to_owned(), "eu-west-1".to_owned()),
+    ]);
+    let report = attack("env HOME", |t| t.environment = env.clone());
+    assert_eq!(payload(&report), "None");
+    assert!(
+        report.logs.iter().any(|(_, m)| m.contains("--allow-env HOME")),
+        "{:?}",
+        report.logs
+    );
+    let report = attack("env AWS_REGION", |t| t.environment = env.clone());
+    assert_eq!(payload(&report), "Some(\"eu-west-1\")");
+    let report = attack("env HOME", |t| {
+        t.environment = env.clone();
+        t.policy.allow_env("HOME");
+    });
+    assert_eq!(payload(&report), "Some(\"/home/tenant\")");
+}
+
+#[test]
+fn files_outside_the_credential_sources_are_refused() {
+    let report = attack("file /etc/passwd", |_| {});
+    assert!(
+        payload(&report).contains("Denied") && payload(&report).contains("AWS_SHARED_CREDENTIALS_FILE"),
+        "{}",
+        payload(&report)
+    );
+    let report = attack("file /etc/hostname", |t| {
+        t.policy.allow_file("/etc/hostname");
+    });
+    assert!(payload(&report).starts_with("Ok("), "{}", payload(&report));
+}
+
+#[test]
+fn a_gigabyte_of_log_is_stopped_at_the_log_limit() {
+    let report = attack("log", |_| {});
+    let e = sandbox_error(&report);
+    assert!(e.to_string().contains("bytes of log messages"), "{e}");
+    let kept: usize = report.logs.iter().map(|(_, m)| m.len()).sum();
+    assert!(kept <= Limits::default().max_log_bytes, "kept {kept} bytes");
+    host_still_serves();
+}
+
+#[test]
+fn ten_thousand_output_variables_are_refused_past_the_limit() {
+    let report = attack("outputs", |_| {});
+    assert_eq!(report.outputs.len(), Limits::default().max_outputs);
+    assert!(
+        sandbox_error(&report)
+            .to_string()
+            .contains("more than 32 output variables")
+    );
+}
+
+#[test]
+fn ten_thousand_secrets_are_refused_past_the_limit() {
+    let report = attack("secrets", |_| {});
+    assert!(
+        sandbox_error(&report)
+            .to_string()
+            .contains("more than 64 secrets")
+    );
+    assert_eq!(report.secrets.len(), 64);
+}
+
+#[test]
+fn http_calls_are_limited_per_run() {
+    let emulator = emulator();
+    let url = format!("{}/anything", emulator.endpoint_url());
+    let report = attack(&format!("calls {url}"), |t| {
+        t.policy.allow_endpoint_url(&url).unwrap();
+    });
+    assert!(
+        sandbox_error(&report)
+            .to_string()
+            .contains("more than 32 HTTP requests")
+    );
+    assert_eq!(emulator.requests().len(), 32, "the 33rd request never left");
+}
+
+#[test]
+fn a_huge_payload_is_refused() {
+    let report = attack("payload", |_| {});
+    assert!(
+        sandbox_error(&report)
+            .to_string()
+            .contains("more than the 16777216-byte limit")
+    );
+}
+
+#[test]
+fn a_trapping_component_is_reported_and_the_host_goes_on() {
+    let report = attack("panic", |_| {});
+    assert!(matches!(sandbox_error(&report), SandboxError::Trap(_)));
+    host_still_serves();
+}
