@@ -295,7 +295,8 @@ pub fn service_error(response: &Response) -> ServiceError {
         .filter(|c| !c.is_empty())
         .or_else(|| json_field(&["__type", "code", "Code"]))
         .or_else(|| xml_element(&body, "Code"))
-        .map(|c| c.rsplit('#').next().unwrap_or(&c).to_owned())
+        .map(|c| c.rsplit('#').next().unwrap_or(&c).trim().to_owned())
+        .filter(|c| !c.is_empty())
         .unwrap_or_else(|| format!("HTTP{}", response.status));
     let message = json_field(&["message", "Message", "errorMessage"])
         .or_else(|| xml_element(&body, "Message"))
@@ -414,6 +415,9 @@ mod tests {
         );
         let e = service_error(&response(500, &[], ""));
         assert_eq!(e.message, "(empty body)");
+        for empty in [r#"{"__type":""}"#, r#"{"__type":"com.amazon#"}"#] {
+            assert_eq!(service_error(&response(400, &[], empty)).code, "HTTP400", "{empty}");
+        }
         let long = "x".repeat(1000);
         assert_eq!(
             service_error(&response(500, &[], &long)).message.chars().count(),
