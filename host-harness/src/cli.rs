@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::ci::{self, Convention};
 use crate::emulator::{self, Emulator};
 use crate::http_client::ProxyConfig;
 use crate::{
@@ -55,6 +56,15 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         component: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "lower")]
+enum CiArg {
+    Auto,
+    Plain,
+    Azure,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -189,6 +199,25 @@ struct InvokeArgs {
     /// Most output variables the component may set.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_outputs)]
     max_outputs: usize,
+    /// The CI convention for secrets, output variables and messages: auto detects Azure
+    /// Pipelines (TF_BUILD) and GitHub Actions (GITHUB_ACTIONS).
+    #[arg(long, value_enum, default_value = "auto")]
+    ci: CiArg,
+    /// Store the output variables as secrets (Azure issecret=true; masked on GitHub).
+    #[arg(long)]
+    secret_output: bool,
+    /// An output variable that receives the HTTP status code (200, 202, 204).
+    #[arg(long, value_name = "NAME")]
+    status_code_variable: Option<String>,
+    /// An output variable that receives the executed version.
+    #[arg(long, value_name = "NAME")]
+    executed_version_variable: Option<String>,
+    /// An output variable that receives the function error (Unhandled, Handled), if any.
+    #[arg(long, value_name = "NAME")]
+    function_error_variable: Option<String>,
+    /// An output variable that receives the decoded log tail (with --log-type Tail).
+    #[arg(long, value_name = "NAME")]
+    log_tail_variable: Option<String>,
     /// Compile the component instead of loading it from the cache ($LAMBDA_INVOKE_CACHE_DIR,
     /// else $XDG_CACHE_HOME/lambda-invoke, else ~/.cache/lambda-invoke).
     #[arg(long)]
@@ -226,6 +255,11 @@ impl Io {
             stdout: Arc::new(Mutex::new(std::io::stdout())),
             stderr: Arc::new(Mutex::new(std::io::stderr())),
         }
+    }
+
+    /// A line on stdout, where CI systems read their commands.
+    fn line(&self, line: &str) {
+        self.out(format!("{line}\n").as_bytes());
     }
 
     fn err(&self, line: &str) {
@@ -350,7 +384,7 @@ fn invoke(args: InvokeArgs, io: &Io) -> ExitCode {
             Some(dir) if !args.no_cache => CacheSetting::Dir(dir),
             _ => CacheSetting::Disabled,
         },
-        pooling: None,
+        ..RuntimeOptions::default()
     };
     let runtime = match &args.component {
         Some(path) => Runtime::from_file(path, options),
@@ -406,19 +440,33 @@ fn invoke(args: InvokeArgs, io: &Io) -> ExitCode {
         });
     }
     let debug = args.debug || input.http_log != HttpLog::Off;
+    let convention = match args.ci {
+        CiArg::Auto => Convention::detect(&io.env),
+        CiArg::Plain => Convention::Plain,
+        CiArg::Azure => Convention::Azure,
+        CiArg::Github => Convention::GitHub,
+    };
+    let extra = ExtraVariables {
+        status_code: args.status_code_variable,
+        executed_version: args.executed_version_variable,
+        function_error: args.function_error_variable,
+        log_tail: args.log_tail_variable,
+        secret: args.secret_output,
+    };
     let task = Task {
         input,
         variables,
         environment,
         policy,
         limits,
-        reporter: Box::new(StderrReporter {
+        reporter: Box::new(ConsoleReporter {
+            convention,
             debug,
             io: io.clone(),
         }),
     };
     let report = runtime.run(task);
-    print_report(&report, args.json, io)
+    print_report(&report, args.json, io, convention, &extra)
 }
 
 /// `--var NAME=VALUE` and `--vars-file`, the command line winning.
@@ -456,40 +504,135 @@ fn task_variables(vars: &[String], file: Option<&PathBuf>) -> Result<BTreeMap<St
     Ok(variables)
 }
 
-/// Prints log messages on stderr as they come.
-struct StderrReporter {
+/// Prints what a run produces as it comes, in the CI system's convention.
+struct ConsoleReporter {
+    convention: Convention,
     debug: bool,
     io: Io,
 }
 
-impl Reporter for StderrReporter {
+impl Reporter for ConsoleReporter {
+    fn secret(&mut self, value: &str) {
+        // Announced before anything else is printed, so the CI system masks it everywhere.
+        match self.convention {
+            Convention::Azure => self
+                .io
+                .line(&format!("##vso[task.setsecret]{}", ci::azure_data(value))),
+            Convention::GitHub => self.io.line(&format!("::add-mask::{}", ci::github_data(value))),
+            _ => {}
+        }
+    }
+
     fn log(&mut self, level: LogLevel, message: &str) {
-        let prefix = match level {
-            LogLevel::Debug if !self.debug => return,
-            LogLevel::Debug => "debug: ",
-            LogLevel::Warning => "warning: ",
-            LogLevel::Error => "error: ",
-            _ => "",
-        };
-        self.io.err(&format!("{prefix}{message}"));
+        match self.convention {
+            Convention::Azure => {
+                let line = match level {
+                    LogLevel::Debug => format!("##[debug]{}", ci::azure_data(message)),
+                    LogLevel::Warning => {
+                        format!("##vso[task.logissue type=warning]{}", ci::azure_data(message))
+                    }
+                    LogLevel::Error => format!("##vso[task.logissue type=error]{}", ci::azure_data(message)),
+                    _ => neutralize(message, "##"),
+                };
+                self.io.line(&line);
+            }
+            Convention::GitHub => {
+                let line = match level {
+                    LogLevel::Debug => format!("::debug::{}", ci::github_data(message)),
+                    LogLevel::Warning => format!("::warning::{}", ci::github_data(message)),
+                    LogLevel::Error => format!("::error::{}", ci::github_data(message)),
+                    _ => match message.split_once('\n') {
+                        // A multi-line message (the log tail) goes in a collapsible group.
+                        Some((title, body)) => format!(
+                            "::group::{}\n{}\n::endgroup::",
+                            ci::github_data(title),
+                            neutralize(body, "::")
+                        ),
+                        None => neutralize(message, "::"),
+                    },
+                };
+                self.io.line(&line);
+            }
+            _ => {
+                let prefix = match level {
+                    LogLevel::Debug if !self.debug => return,
+                    LogLevel::Debug => "debug: ",
+                    LogLevel::Warning => "warning: ",
+                    LogLevel::Error => "error: ",
+                    _ => "",
+                };
+                self.io.err(&format!("{prefix}{message}"));
+            }
+        }
     }
 }
 
-fn print_report(report: &Report, json: bool, io: &Io) -> ExitCode {
+/// Plain text on a CI system's stdout: any line that would start like a command is indented, so
+/// a function's log or a server's message cannot issue commands.
+fn neutralize(text: &str, command: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if line.trim_start().starts_with(command) {
+                format!(" {line}")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Output variables besides the payload, from the outcome.
+#[derive(Debug, Default)]
+struct ExtraVariables {
+    status_code: Option<String>,
+    executed_version: Option<String>,
+    function_error: Option<String>,
+    log_tail: Option<String>,
+    secret: bool,
+}
+
+fn print_report(
+    report: &Report,
+    json: bool,
+    io: &Io,
+    convention: Convention,
+    extra: &ExtraVariables,
+) -> ExitCode {
     let secrets = &report.secrets;
-    for OutputVariable { name, value, secret } in &report.outputs {
-        let shown = if *secret {
-            crate::masking::MASK.to_owned()
-        } else {
-            secrets.mask(value)
-        };
-        io.err(&format!("{name}={shown}"));
-    }
     let outcome = match &report.result {
         Ok(outcome) => Some(outcome),
         Err(Failure::Task(TaskError::Function { outcome, .. })) => Some(outcome),
         Err(_) => None,
     };
+    let mut variables: Vec<OutputVariable> = report
+        .outputs
+        .iter()
+        .map(|o| OutputVariable {
+            secret: o.secret || extra.secret,
+            ..o.clone()
+        })
+        .collect();
+    if let Some(o) = outcome {
+        let derived = [
+            (&extra.status_code, Some(o.status_code.to_string())),
+            (&extra.executed_version, o.executed_version.clone()),
+            (&extra.function_error, o.function_error.clone()),
+            (&extra.log_tail, o.log_tail.clone()),
+        ];
+        for (name, value) in derived {
+            if let (Some(name), Some(value)) = (name, value) {
+                variables.push(OutputVariable {
+                    name: name.clone(),
+                    value,
+                    secret: extra.secret,
+                });
+            }
+        }
+    }
+    for variable in &variables {
+        set_variable(io, convention, variable, secrets);
+    }
     if json {
         let mut object = serde_json::Map::new();
         if let Some(o) = outcome {
@@ -506,8 +649,7 @@ fn print_report(report: &Report, json: bool, io: &Io) -> ExitCode {
             );
             object.insert("request_id".into(), o.request_id.clone().into());
         }
-        let outputs: serde_json::Map<String, serde_json::Value> = report
-            .outputs
+        let outputs: serde_json::Map<String, serde_json::Value> = variables
             .iter()
             .map(|o| {
                 let shown = if o.secret {
@@ -537,10 +679,120 @@ fn print_report(report: &Report, json: bool, io: &Io) -> ExitCode {
         payload.push(b'\n');
         io.out(&payload);
     }
-    if let Err(failure) = &report.result {
-        io.err(&format!("error: {}", secrets.mask(&failure.to_string())));
+    let failure = report.result.as_ref().err().map(|f| secrets.mask(&f.to_string()));
+    match convention {
+        Convention::Azure => {
+            let (result, message) = match (&failure, outcome.and_then(|o| o.function_error.as_ref())) {
+                (Some(message), _) => {
+                    io.line(&format!(
+                        "##vso[task.logissue type=error]{}",
+                        ci::azure_data(message)
+                    ));
+                    ("Failed", message.clone())
+                }
+                (None, Some(error)) => (
+                    "SucceededWithIssues",
+                    format!("the function returned an error ({error})"),
+                ),
+                (None, None) => ("Succeeded", "the function was invoked".to_owned()),
+            };
+            io.line(&format!(
+                "##vso[task.complete result={result};]{}",
+                ci::azure_data(&message)
+            ));
+        }
+        Convention::GitHub => {
+            if let Some(message) = &failure {
+                io.line(&format!(
+                    "::error title=lambda-invoke::{}",
+                    ci::github_data(message)
+                ));
+            }
+            if let Some(path) = io.env.get("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+                let _ = ci::append(path, &summary(report, outcome, failure.as_deref()));
+            }
+        }
+        _ => {
+            if let Some(message) = &failure {
+                io.err(&format!("error: {message}"));
+            }
+        }
     }
     report.exit_code()
+}
+
+/// Sets one output variable the way the CI system expects.
+fn set_variable(io: &Io, convention: Convention, variable: &OutputVariable, secrets: &crate::Secrets) {
+    let OutputVariable { name, value, secret } = variable;
+    match convention {
+        // The value itself (not masked): later jobs need the data; the CI system masks secrets.
+        Convention::Azure => io.line(&ci::azure_set_variable(name, value, *secret)),
+        Convention::GitHub => {
+            if *secret {
+                io.line(&format!("::add-mask::{}", ci::github_data(value)));
+            }
+            match io.env.get("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
+                Some(path) => {
+                    if let Err(e) = ci::append(path, &ci::github_output_block(name, value)) {
+                        io.line(&format!(
+                            "::warning::cannot write output {name} to GITHUB_OUTPUT {path}: {e}"
+                        ));
+                    }
+                }
+                None => io.line(&format!(
+                    "::warning::GITHUB_OUTPUT is not set: output {name} is lost"
+                )),
+            }
+        }
+        _ => {
+            let shown = if *secret {
+                crate::masking::MASK.to_owned()
+            } else {
+                secrets.mask(value)
+            };
+            io.err(&format!("{name}={shown}"));
+        }
+    }
+}
+
+/// A short Markdown summary for `$GITHUB_STEP_SUMMARY`.
+fn summary(report: &Report, outcome: Option<&crate::Outcome>, failure: Option<&str>) -> String {
+    let mut text = String::from("### lambda-invoke\n\n| | |\n| --- | --- |\n");
+    let row = |text: &mut String, name: &str, value: &str| {
+        text.push_str(&format!(
+            "| {name} | {} |\n",
+            value.replace('|', "\\|").replace('\n', " ")
+        ));
+    };
+    row(
+        &mut text,
+        "result",
+        if failure.is_some() { "failed" } else { "succeeded" },
+    );
+    if let Some(o) = outcome {
+        row(&mut text, "status", &o.status_code.to_string());
+        row(
+            &mut text,
+            "executed version",
+            o.executed_version.as_deref().unwrap_or("-"),
+        );
+        row(
+            &mut text,
+            "function error",
+            o.function_error.as_deref().unwrap_or("-"),
+        );
+        row(&mut text, "request id", o.request_id.as_deref().unwrap_or("-"));
+    }
+    if let Some(message) = failure {
+        row(&mut text, "error", message);
+    }
+    row(
+        &mut text,
+        "duration",
+        &format!("{} ms", report.elapsed.as_millis()),
+    );
+    text.push('\n');
+    text
 }
 
 fn error_kind(failure: &Failure) -> &'static str {
@@ -613,10 +865,11 @@ fn demo(payload: &str, json: bool, io: &Io) -> ExitCode {
     task.policy
         .allow_endpoint_url(&emulator.endpoint_url())
         .expect("the emulator's URL is valid");
-    task.reporter = Box::new(StderrReporter {
+    task.reporter = Box::new(ConsoleReporter {
+        convention: Convention::Plain,
         debug: false,
         io: io.clone(),
     });
     let report = runtime.run(task);
-    print_report(&report, json, io)
+    print_report(&report, json, io, Convention::Plain, &ExtraVariables::default())
 }

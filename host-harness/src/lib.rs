@@ -27,6 +27,7 @@
 
 mod bindings;
 pub mod cache;
+pub mod ci;
 pub mod cli;
 pub mod emulator;
 pub mod http_client;

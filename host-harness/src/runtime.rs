@@ -301,7 +301,7 @@ pub enum CacheSetting {
 }
 
 /// Options of a [`Runtime`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RuntimeOptions {
     /// Proxies for outgoing HTTP (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
     pub proxy: ProxyConfig,
@@ -310,6 +310,20 @@ pub struct RuntimeOptions {
     /// Use wasmtime's pooling allocator with room for this many concurrent runs (faster
     /// instantiation for hosts that run many tasks; costs address space up front).
     pub pooling: Option<u32>,
+    /// How often a request still in flight is reported ("still waiting for function X, 35 s").
+    /// Default 5 s.
+    pub progress_interval: Duration,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        RuntimeOptions {
+            proxy: ProxyConfig::default(),
+            cache: CacheSetting::default(),
+            pooling: None,
+            progress_interval: Duration::from_secs(5),
+        }
+    }
 }
 
 /// A compiled component, ready to run tasks. Cheap to share between threads (`Arc` it): each
@@ -318,6 +332,7 @@ pub struct Runtime {
     engine: Engine,
     pre: InvokeTaskPre<RunState>,
     http: Arc<HttpClient>,
+    board: Arc<ProgressBoard>,
     _ticker: Arc<()>,
 }
 
@@ -378,12 +393,17 @@ impl Runtime {
             )?;
         let pre = InvokeTaskPre::new(pre)?;
         let ticker = Arc::new(());
-        spawn_epoch_ticker(engine.clone(), Arc::downgrade(&ticker));
+        let board = Arc::new(ProgressBoard {
+            interval: options.progress_interval,
+            ..ProgressBoard::default()
+        });
+        spawn_ticker(engine.clone(), Arc::clone(&board), Arc::downgrade(&ticker));
         let http = Arc::new(HttpClient::new(ClientLimits::default(), options.proxy));
         Ok(Runtime {
             engine,
             pre,
             http,
+            board,
             _ticker: ticker,
         })
     }
@@ -463,7 +483,8 @@ impl Runtime {
                 log_bytes: 0,
                 http_calls: 0,
                 stopped_by: None,
-                reporter,
+                reporter: Arc::new(Mutex::new(reporter)),
+                board: Arc::clone(&self.board),
             },
         };
         let mut store = Store::new(&self.engine, state);
@@ -581,17 +602,23 @@ fn classify_trap(
     }
 }
 
-/// Advances the engine's epoch every [`EPOCH_TICK`] until the runtime is dropped.
-fn spawn_epoch_ticker(engine: Engine, alive: Weak<()>) {
+/// Advances the engine's epoch every [`EPOCH_TICK`] (the wall-clock deadline) and writes the
+/// progress lines of long requests, until the runtime is dropped.
+fn spawn_ticker(engine: Engine, board: Arc<ProgressBoard>, alive: Weak<()>) {
     std::thread::Builder::new()
-        .name("lambda-invoke-epoch".to_owned())
+        .name("lambda-invoke-ticker".to_owned())
         .spawn(move || {
+            let mut ticks: u32 = 0;
             while alive.strong_count() > 0 {
                 std::thread::sleep(EPOCH_TICK);
                 engine.increment_epoch();
+                ticks = ticks.wrapping_add(1);
+                if ticks.is_multiple_of(10) {
+                    board.tick();
+                }
             }
         })
-        .expect("cannot start the epoch thread");
+        .expect("cannot start the ticker thread");
 }
 
 /// The store's data: WASI (clocks and random only: no preopens, no environment, no network),
@@ -626,13 +653,80 @@ struct TaskIo {
     log_bytes: usize,
     http_calls: u32,
     stopped_by: Option<SandboxError>,
-    reporter: Box<dyn Reporter>,
+    reporter: SharedReporter,
+    board: Arc<ProgressBoard>,
+}
+
+/// A run's reporter, shared with the progress thread.
+type SharedReporter = Arc<Mutex<Box<dyn Reporter>>>;
+
+fn lock<T: ?Sized>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Requests in flight, for the progress lines ("still waiting for function X, 35 s") that the
+/// ticker thread writes while a long request blocks its run.
+#[derive(Default)]
+struct ProgressBoard {
+    interval: Duration,
+    watches: Mutex<Vec<Watch>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+struct Watch {
+    id: u64,
+    what: String,
+    started: Instant,
+    next: Instant,
+    reporter: SharedReporter,
+}
+
+impl ProgressBoard {
+    fn watch(&self, label: &str, reporter: &SharedReporter) -> u64 {
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let now = Instant::now();
+        let what = match label.strip_prefix("Invoke ") {
+            Some(function) => format!("function {function}"),
+            None => label.to_owned(),
+        };
+        lock(&self.watches).push(Watch {
+            id,
+            what,
+            started: now,
+            next: now + self.interval,
+            reporter: Arc::clone(reporter),
+        });
+        id
+    }
+
+    fn done(&self, id: u64) {
+        lock(&self.watches).retain(|w| w.id != id);
+    }
+
+    fn tick(&self) {
+        let now = Instant::now();
+        let mut due = Vec::new();
+        for watch in lock(&self.watches).iter_mut().filter(|w| w.next <= now) {
+            watch.next += self.interval;
+            due.push((
+                Arc::clone(&watch.reporter),
+                format!(
+                    "still waiting for {}, {} s",
+                    watch.what,
+                    watch.started.elapsed().as_secs()
+                ),
+            ));
+        }
+        for (reporter, line) in due {
+            lock(&reporter).log(LogLevel::Info, &line);
+        }
+    }
 }
 
 impl TaskIo {
     fn log(&mut self, level: LogLevel, message: &str) {
         let masked = self.secrets.mask(message);
-        self.reporter.log(level, &masked);
+        lock(&self.reporter).log(level, &masked);
         self.logs.push((level, masked));
     }
 
@@ -706,7 +800,10 @@ impl wit_http::Host for RunState {
             read_timeout: Duration::from_millis(request.read_timeout_ms.into()).min(remaining),
         };
         let limit = io.limits.max_response_body;
-        Ok(match io.http.send(outgoing) {
+        let watch = io.board.watch(&request.label, &io.reporter);
+        let sent = io.http.send(outgoing);
+        io.board.done(watch);
+        Ok(match sent {
             Ok(response) if response.body.len() as u64 > limit => Err(wit_http::HttpError::TooLarge(limit)),
             Ok(response) => Ok(wit_http::Response {
                 status: response.status,
@@ -789,7 +886,7 @@ impl wit_env::Host for RunState {
             io.secrets.register(&value);
         }
         let variable = OutputVariable { name, value, secret };
-        io.reporter.output(&variable);
+        lock(&io.reporter).output(&variable);
         io.outputs.retain(|o| o.name != variable.name);
         io.outputs.push(variable);
         Ok(Ok(()))
@@ -829,7 +926,7 @@ impl wit_env::Host for RunState {
         }
         if !value.is_empty() {
             io.secrets.register(&value);
-            io.reporter.secret(&value);
+            lock(&io.reporter).secret(&value);
         }
         Ok(())
     }

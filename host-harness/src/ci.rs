@@ -1,0 +1,153 @@
+//! The conventions of the CI systems the command runs in, detected from the environment:
+//! Azure Pipelines' logging commands (`##vso[...]`, "Logging commands" in the Azure DevOps
+//! documentation) and GitHub Actions' workflow commands (`::add-mask::`, `$GITHUB_OUTPUT`,
+//! `$GITHUB_STEP_SUMMARY`, "Workflow commands for GitHub Actions"). Everything a command carries
+//! is escaped, so text from a function or a server cannot inject commands of its own.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+
+/// How the command talks to its CI system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Convention {
+    /// Plain text: logs on stderr, output variables as `NAME=value` lines.
+    Plain,
+    /// Azure Pipelines (`TF_BUILD`): `##vso[...]` logging commands on stdout.
+    Azure,
+    /// GitHub Actions (`GITHUB_ACTIONS`): workflow commands and the `$GITHUB_OUTPUT` and
+    /// `$GITHUB_STEP_SUMMARY` files.
+    GitHub,
+}
+
+impl Convention {
+    /// The convention the environment says: `TF_BUILD` → Azure, `GITHUB_ACTIONS=true` → GitHub,
+    /// else plain.
+    pub fn detect(env: &BTreeMap<String, String>) -> Self {
+        let set = |name: &str| env.get(name).is_some_and(|v| !v.trim().is_empty());
+        if set("TF_BUILD") {
+            Convention::Azure
+        } else if env
+            .get("GITHUB_ACTIONS")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        {
+            Convention::GitHub
+        } else {
+            Convention::Plain
+        }
+    }
+}
+
+/// Escapes the data of an Azure logging command (after `]`).
+pub fn azure_data(text: &str) -> String {
+    text.replace('%', "%AZP25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value of an Azure logging command (inside `[...]`).
+pub fn azure_property(text: &str) -> String {
+    azure_data(text).replace(';', "%3B").replace(']', "%5D")
+}
+
+/// Escapes the data of a GitHub workflow command (after `::`).
+pub fn github_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a property value of a GitHub workflow command.
+pub fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// An Azure `task.setvariable` command for an output variable later jobs and stages can read.
+pub fn azure_set_variable(name: &str, value: &str, secret: bool) -> String {
+    format!(
+        "##vso[task.setvariable variable={};isoutput=true{}]{}",
+        azure_property(name),
+        if secret { ";issecret=true" } else { "" },
+        azure_data(value)
+    )
+}
+
+/// A `NAME<<DELIMITER` block for `$GITHUB_OUTPUT`, the delimiter random and absent from the value.
+pub fn github_output_block(name: &str, value: &str) -> String {
+    let mut delimiter = format!("ghadelimiter_{}", random_hex());
+    while value.contains(&delimiter) {
+        delimiter = format!("ghadelimiter_{}", random_hex());
+    }
+    format!("{name}<<{delimiter}\n{value}\n{delimiter}\n")
+}
+
+/// 128 random bits in hex, from the operating system.
+fn random_hex() -> String {
+    let mut bytes = [0u8; 16];
+    if let Ok(mut urandom) = std::fs::File::open("/dev/urandom") {
+        use std::io::Read as _;
+        let _ = urandom.read_exact(&mut bytes);
+    }
+    if bytes == [0; 16] {
+        // No /dev/urandom: the hasher's random keys are the next best source.
+        use std::hash::BuildHasher as _;
+        let seed = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Appends `text` to the file at `path` (the `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY`
+/// protocol).
+pub fn append(path: &str, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection() {
+        let env = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            Convention::detect(&env(&[("TF_BUILD", "True")])),
+            Convention::Azure
+        );
+        assert_eq!(
+            Convention::detect(&env(&[("GITHUB_ACTIONS", "true")])),
+            Convention::GitHub
+        );
+        assert_eq!(
+            Convention::detect(&env(&[("GITHUB_ACTIONS", "false")])),
+            Convention::Plain
+        );
+        assert_eq!(Convention::detect(&env(&[])), Convention::Plain);
+    }
+
+    #[test]
+    fn commands_cannot_be_injected() {
+        let hostile = "x\n##vso[task.setvariable variable=PWNED]1;]";
+        let line = azure_set_variable("OUT;x]", hostile, false);
+        assert_eq!(line.lines().count(), 1);
+        assert_eq!(
+            line,
+            "##vso[task.setvariable variable=OUT%3Bx%5D;isoutput=true]x%0A##vso[task.setvariable variable=PWNED]1;]"
+        );
+        assert_eq!(github_data("a\n::error::b 100%"), "a%0A::error::b 100%25");
+        assert_eq!(github_property("a:b,c"), "a%3Ab%2Cc");
+        let block = github_output_block("OUT", "line 1\nline 2");
+        let lines: Vec<&str> = block.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert!(lines[0].starts_with("OUT<<ghadelimiter_") && lines[3] == &lines[0][5..]);
+        assert_ne!(
+            github_output_block("A", "v"),
+            github_output_block("A", "v"),
+            "delimiters are random"
+        );
+    }
+}
