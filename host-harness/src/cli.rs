@@ -350,6 +350,18 @@ fn invoke(args: InvokeArgs, io: &Io) -> ExitCode {
             Err(message) => return usage_error(io, &message),
         }
     }
+    // The region the component will use, when the host can tell (the component's own order:
+    // the input, the task variable, the environment): then only that region's endpoints.
+    let known_region = args
+        .region
+        .clone()
+        .or_else(|| variables.get("AWS.Region").cloned())
+        .or_else(|| environment.get("AWS_REGION").cloned())
+        .or_else(|| environment.get("AWS_DEFAULT_REGION").cloned())
+        .filter(|r| !r.trim().is_empty());
+    if let Some(region) = &known_region {
+        policy.restrict_aws_region(region);
+    }
     // An endpoint the user chose explicitly is one the task needs.
     let explicit_endpoints = [
         args.endpoint_url.clone(),

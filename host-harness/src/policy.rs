@@ -121,6 +121,7 @@ impl AllowedHost {
 pub struct Policy {
     allowed_hosts: BTreeSet<AllowedHost>,
     aws_endpoints: bool,
+    aws_region: Option<String>,
     env_allowlist: BTreeSet<String>,
     allowed_files: BTreeSet<PathBuf>,
     home: Option<PathBuf>,
@@ -133,6 +134,7 @@ impl Default for Policy {
         Policy {
             allowed_hosts: BTreeSet::new(),
             aws_endpoints: true,
+            aws_region: None,
             env_allowlist: DEFAULT_ENV_ALLOWLIST.iter().map(|s| (*s).to_owned()).collect(),
             allowed_files: BTreeSet::new(),
             home: None,
@@ -150,6 +152,7 @@ impl Policy {
         Policy {
             allowed_hosts: BTreeSet::new(),
             aws_endpoints: false,
+            aws_region: None,
             env_allowlist: BTreeSet::new(),
             allowed_files: BTreeSet::new(),
             home: None,
@@ -258,6 +261,13 @@ impl Policy {
         self
     }
 
+    /// Narrows the AWS endpoints allowed by default to one region's (when the host knows the
+    /// region the component will use, e.g. from `--region` or `AWS_REGION`).
+    pub fn restrict_aws_region(&mut self, region: &str) -> &mut Self {
+        self.aws_region = Some(region.trim().to_ascii_lowercase());
+        self
+    }
+
     /// Allows a host (and port).
     pub fn allow_host(&mut self, host: AllowedHost) -> &mut Self {
         self.allowed_hosts.insert(host);
@@ -312,7 +322,10 @@ impl Policy {
             )));
         }
         if entry.is_some()
-            || (self.aws_endpoints && target.https && target.port == 443 && is_aws_service_host(&target.host))
+            || (self.aws_endpoints
+                && target.https
+                && target.port == 443
+                && is_aws_service_host(&target.host, self.aws_region.as_deref()))
         {
             return Ok(());
         }
@@ -324,8 +337,9 @@ impl Policy {
     }
 }
 
-/// `{service}.{region}.{partition suffix}` for the services the task calls.
-fn is_aws_service_host(host: &str) -> bool {
+/// `{service}.{region}.{partition suffix}` for the services the task calls, in `only_region`
+/// when given.
+fn is_aws_service_host(host: &str, only_region: Option<&str>) -> bool {
     SERVICE_PREFIXES.iter().any(|service| {
         host.strip_prefix(service)
             .and_then(|rest| rest.strip_prefix('.'))
@@ -336,6 +350,7 @@ fn is_aws_service_host(host: &str) -> bool {
                         .bytes()
                         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                     && PARTITION_SUFFIXES.contains(&suffix)
+                    && only_region.is_none_or(|only| only == region)
             })
     })
 }
@@ -427,6 +442,25 @@ mod tests {
             let Refusal(message) = p.check_request(refused).unwrap_err();
             assert!(message.contains(why), "{refused}: {message}");
         }
+    }
+
+    #[test]
+    fn a_known_region_narrows_the_default_endpoints() {
+        let mut p = Policy::default();
+        p.restrict_aws_region("EU-WEST-1");
+        assert_eq!(p.check_request("https://lambda.eu-west-1.amazonaws.com/"), Ok(()));
+        assert_eq!(p.check_request("https://sts.eu-west-1.amazonaws.com/"), Ok(()));
+        assert_eq!(p.check_request("https://lambda-fips.eu-west-1.api.aws/"), Ok(()));
+        let refused = p
+            .check_request("https://lambda.us-east-1.amazonaws.com/")
+            .unwrap_err();
+        assert!(
+            refused
+                .0
+                .contains("--allow-host lambda.us-east-1.amazonaws.com:443"),
+            "{}",
+            refused.0
+        );
     }
 
     #[test]
