@@ -416,7 +416,11 @@ mod tests {
         let e = service_error(&response(500, &[], ""));
         assert_eq!(e.message, "(empty body)");
         for empty in [r#"{"__type":""}"#, r#"{"__type":"com.amazon#"}"#] {
-            assert_eq!(service_error(&response(400, &[], empty)).code, "HTTP400", "{empty}");
+            assert_eq!(
+                service_error(&response(400, &[], empty)).code,
+                "HTTP400",
+                "{empty}"
+            );
         }
         let long = "x".repeat(1000);
         assert_eq!(
