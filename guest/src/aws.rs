@@ -348,20 +348,7 @@ pub fn xml_element(xml: &str, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
-        Response {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| Header {
-                    name: (*n).to_owned(),
-                    value: (*v).to_owned(),
-                })
-                .collect(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use crate::host::testing::response;
 
     #[test]
     fn service_errors_in_every_format() {

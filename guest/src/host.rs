@@ -98,6 +98,21 @@ pub(crate) mod testing {
     use super::*;
     use std::collections::{BTreeMap, VecDeque};
 
+    /// A response with `status`, `headers` and `body`, for scripted answers.
+    pub(crate) fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| crate::http::Header {
+                    name: (*n).to_owned(),
+                    value: (*v).to_owned(),
+                })
+                .collect(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
     /// Records what the task did and answers from scripts.
     #[derive(Default)]
     pub(crate) struct FakeHost {

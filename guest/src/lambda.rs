@@ -223,21 +223,7 @@ mod tests {
     use super::*;
     use crate::endpoint::parse;
     use crate::function_name;
-    use crate::http::Header;
-
-    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
-        Response {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| Header {
-                    name: (*n).into(),
-                    value: (*v).into(),
-                })
-                .collect(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use crate::host::testing::response as answer;
 
     #[test]
     fn invoke_request_encodes_arns_and_qualifiers() {

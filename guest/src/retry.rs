@@ -160,20 +160,10 @@ fn retry_after(response: &Response) -> Option<RetryAfter> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::Header;
+    use crate::host::testing::response;
 
     fn answer(status: u16, headers: &[(&str, &str)]) -> Result<Response, HttpError> {
-        Ok(Response {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| Header {
-                    name: (*n).into(),
-                    value: (*v).into(),
-                })
-                .collect(),
-            body: Vec::new(),
-        })
+        Ok(response(status, headers, ""))
     }
 
     fn retried(d: &Decision) -> Option<Duration> {

@@ -271,8 +271,12 @@ fn explain_precheck_failure(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::testing::FakeHost;
-    use crate::http::{Header, HttpError, Response};
+    use crate::host::testing::{FakeHost, response};
+
+    fn ok(status: u16, headers: &[(&str, &str)], body: &str) -> Result<Response, HttpError> {
+        Ok(response(status, headers, body))
+    }
+    use crate::http::{HttpError, Response};
     use crate::types::{HttpLog, PayloadMode, ServiceConnection};
 
     fn input(function_name: &str) -> Input {
@@ -300,20 +304,6 @@ mod tests {
             read_timeout_ms: None,
             http_log: HttpLog::Off,
         }
-    }
-
-    fn ok(status: u16, headers: &[(&str, &str)], body: &str) -> Result<Response, HttpError> {
-        Ok(Response {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| Header {
-                    name: (*n).into(),
-                    value: (*v).into(),
-                })
-                .collect(),
-            body: body.as_bytes().to_vec(),
-        })
     }
 
     #[test]
