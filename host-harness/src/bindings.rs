@@ -9,4 +9,4 @@ wasmtime::component::bindgen!({
     imports: { default: trappable },
 });
 
-pub use lambda_invoke::task::{environment, http, types};
+pub use self::lambda_invoke::task::{environment, http, types};
