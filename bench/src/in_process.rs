@@ -1,0 +1,250 @@
+//! Parts 2 and 3: tasks run inside one process against the in-process fast stub.
+//!
+//! Part 2 loads the component once and runs tasks one after another (each one: a fresh store
+//! and instance, credentials resolved, the request signed, one HTTP round trip, the answer
+//! interpreted), and sets them against the bare round trip: the same request bytes replayed on
+//! a raw keep-alive socket, and through the harness's own HTTP client. Part 3 runs tasks on the
+//! worker pool.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail, ensure};
+use lambda_invoke::emulator::{EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY};
+use lambda_invoke::http_client::{ClientLimits, HttpClient, Method, OutgoingRequest, ProxyConfig};
+use lambda_invoke::{CacheSetting, ExitCode, Runtime, RuntimeOptions};
+
+use crate::stats::Summary;
+use crate::stub::{self, RawClient, Stub};
+
+/// What part 2 measured.
+#[derive(Debug)]
+pub struct PerTask {
+    /// `Runtime::new` compiling the component (no cache).
+    pub load_compile: Duration,
+    /// `Runtime::new` from a warm compiled-component cache.
+    pub load_cached: Duration,
+    /// One task, default runtime (on-demand allocator).
+    pub task: Summary,
+    /// One task, pooling allocator.
+    pub task_pooling: Summary,
+    /// The recorded request replayed on a raw keep-alive socket.
+    pub raw_round_trip: Summary,
+    /// The recorded request sent through the harness's HTTP client (ureq).
+    pub client_round_trip: Summary,
+}
+
+/// Part 2 against `server`, `tasks` timed tasks after `warmup` untimed ones.
+pub fn per_task(server: &Stub, tasks: usize, warmup: usize) -> Result<PerTask> {
+    let url = server.endpoint_url();
+
+    let started = Instant::now();
+    let runtime = Runtime::new(RuntimeOptions {
+        cache: CacheSetting::Disabled,
+        ..RuntimeOptions::default()
+    })?;
+    let load_compile = started.elapsed();
+    let cache_dir = scratch_dir("cache")?;
+    drop(Runtime::new(RuntimeOptions {
+        cache: CacheSetting::Dir(cache_dir.clone()),
+        ..RuntimeOptions::default()
+    })?);
+    let started = Instant::now();
+    drop(Runtime::new(RuntimeOptions {
+        cache: CacheSetting::Dir(cache_dir.clone()),
+        ..RuntimeOptions::default()
+    })?);
+    let load_cached = started.elapsed();
+    let _ = std::fs::remove_dir_all(&cache_dir);
+
+    let task = time_tasks(&runtime, &url, tasks, warmup)?;
+    let pooling = Runtime::new(RuntimeOptions {
+        cache: CacheSetting::Disabled,
+        pooling: Some(4),
+        ..RuntimeOptions::default()
+    })?;
+    let task_pooling = time_tasks(&pooling, &url, tasks, warmup)?;
+
+    // The request the task sent, as the stub received it.
+    let recorded = server
+        .first_invoke()
+        .context("the stub received no Invoke request")?;
+
+    let mut raw = RawClient::connect(server.address(), &recorded)?;
+    let raw_round_trip = time(tasks, warmup, || {
+        let status = raw.round_trip()?;
+        ensure!(
+            status == 200,
+            "the stub answered {status} to the replayed request"
+        );
+        Ok(())
+    })?;
+
+    let client = HttpClient::new(ClientLimits::default(), ProxyConfig::none());
+    let headers: Vec<(String, String)> = recorded
+        .headers
+        .iter()
+        .filter(|(name, _)| {
+            !["host", "content-length", "connection", "transfer-encoding"]
+                .contains(&name.to_ascii_lowercase().as_str())
+        })
+        .cloned()
+        .collect();
+    let invoke_url = format!("{url}{}", recorded.target);
+    let client_round_trip = time(tasks, warmup, || {
+        let response = client
+            .send(OutgoingRequest {
+                method: Method::Post,
+                url: invoke_url.clone(),
+                headers: headers.clone(),
+                body: recorded.body.clone(),
+                connect_timeout: Duration::from_secs(10),
+                read_timeout: Duration::from_secs(10),
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        ensure!(response.status == 200, "the stub answered {}", response.status);
+        Ok(())
+    })?;
+
+    Ok(PerTask {
+        load_compile,
+        load_cached,
+        task,
+        task_pooling,
+        raw_round_trip,
+        client_round_trip,
+    })
+}
+
+/// Runs `warmup` and then `count` echo tasks one by one, timing each `run`.
+fn time_tasks(runtime: &Runtime, url: &str, count: usize, warmup: usize) -> Result<Summary> {
+    time(count, warmup, || {
+        let task = stub::echo_task(url);
+        let report = runtime.run(task);
+        ensure!(
+            report.exit_code() == ExitCode::Success,
+            "a benchmark task failed: {:?}",
+            report.result
+        );
+        Ok(())
+    })
+}
+
+fn time(count: usize, warmup: usize, mut f: impl FnMut() -> Result<()>) -> Result<Summary> {
+    for _ in 0..warmup {
+        f()?;
+    }
+    let mut samples = Vec::with_capacity(count);
+    for _ in 0..count {
+        let started = Instant::now();
+        f()?;
+        samples.push(started.elapsed());
+    }
+    Summary::of(samples).context("no samples: use --tasks 1 or more")
+}
+
+/// The native SDK peer's own loop (`--loop N`) against `server`: its median per call.
+pub fn native_loop(peer: &Path, server: &Stub, calls: usize) -> Result<Summary> {
+    let output = Command::new(peer)
+        .args([
+            "--endpoint-url",
+            &server.endpoint_url(),
+            "--function-name",
+            "echo",
+        ])
+        .args(["--payload", stub::PAYLOAD, "--loop", &calls.to_string()])
+        .env("AWS_ACCESS_KEY_ID", EXAMPLE_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", EXAMPLE_SECRET_ACCESS_KEY)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .output()
+        .with_context(|| format!("cannot run the native peer {}", peer.display()))?;
+    if !output.status.success() {
+        bail!(
+            "the native peer failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let line: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("the native peer's output")?;
+    let ns = |key: &str| {
+        line[key]
+            .as_u64()
+            .map(Duration::from_nanos)
+            .with_context(|| format!("no {key} in the native peer's output"))
+    };
+    Ok(Summary {
+        count: line["calls"].as_u64().unwrap_or_default() as usize,
+        median: ns("median_ns")?,
+        p10: ns("p10_ns")?,
+        p90: ns("p90_ns")?,
+    })
+}
+
+/// What part 3 measured.
+#[derive(Debug)]
+pub struct Throughput {
+    /// Tasks per round.
+    pub tasks: usize,
+    /// Workers.
+    pub workers: usize,
+    /// Median over the rounds of tasks per second.
+    pub per_second: f64,
+    /// The same with one worker, for scaling.
+    pub per_second_one_worker: f64,
+}
+
+/// Part 3: `rounds` rounds of `tasks` isolated tasks on `workers` workers (pooling allocator).
+pub fn throughput(server: &Stub, tasks: usize, workers: usize, rounds: usize) -> Result<Throughput> {
+    let url = server.endpoint_url();
+    let runtime = Runtime::new(RuntimeOptions {
+        cache: CacheSetting::Disabled,
+        pooling: Some(u32::try_from(workers * 2).unwrap_or(u32::MAX)),
+        ..RuntimeOptions::default()
+    })?;
+    let rate = |workers: usize| -> Result<f64> {
+        // A first, untimed batch opens the connections and faults the pool's memory in.
+        run_batch(&runtime, &url, workers * 8, workers)?;
+        let mut rates = Vec::with_capacity(rounds);
+        for _ in 0..rounds.max(1) {
+            let started = Instant::now();
+            run_batch(&runtime, &url, tasks, workers)?;
+            rates.push(tasks as f64 / started.elapsed().as_secs_f64());
+        }
+        rates.sort_by(f64::total_cmp);
+        Ok(rates[rates.len() / 2])
+    };
+    let per_second = rate(workers)?;
+    let per_second_one_worker = rate(1)?;
+    Ok(Throughput {
+        tasks,
+        workers,
+        per_second,
+        per_second_one_worker,
+    })
+}
+
+fn run_batch(runtime: &Runtime, url: &str, tasks: usize, workers: usize) -> Result<()> {
+    let batch = (0..tasks).map(|_| stub::echo_task(url)).collect();
+    let reports = runtime.run_many(batch, workers);
+    ensure!(
+        reports.len() == tasks,
+        "run_many returned {} reports for {tasks} tasks",
+        reports.len()
+    );
+    if let Some(failed) = reports.iter().find(|r| r.exit_code() != ExitCode::Success) {
+        bail!("a task of the batch failed: {:?}", failed.result);
+    }
+    Ok(())
+}
+
+/// A fresh directory under the system's temporary directory.
+fn scratch_dir(what: &str) -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("lambda-invoke-bench-{what}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}
