@@ -346,14 +346,10 @@ fn an_answer_over_the_size_limit_is_refused() {
     let report = run(&emulator, SYNC, |t| {
         t.limits = Limits::builder().max_response_body(1024).build()
     });
-    assert_eq!(
-        report.exit_code(),
-        ExitCode::TransportError,
-        "{}",
-        message(&report)
-    );
+    // A limit of the sandbox, not a failure of the network: exit code 7, naming the option.
+    assert_eq!(report.exit_code(), ExitCode::SandboxError, "{}", message(&report));
     assert!(
-        message(&report).contains("1024-byte limit"),
+        message(&report).contains("1024-byte limit (--max-response-mib)"),
         "{}",
         message(&report)
     );

@@ -198,7 +198,82 @@ fn a_huge_payload_is_refused() {
 
 #[test]
 fn a_trapping_component_is_reported_and_the_host_goes_on() {
-    let report = attack("panic", |_| {});
+    let report = attack("trap", |_| {});
     assert!(matches!(sandbox_error(&report), SandboxError::Trap(_)));
     host_still_serves();
+}
+
+/// The refusal of a WASI import outside the world, naming it.
+fn refused_import(report: &Report) -> String {
+    match sandbox_error(report) {
+        SandboxError::Denied(why) => why,
+        other => panic!("expected the import to be refused, got {other:?}"),
+    }
+}
+
+#[test]
+fn wasi_beyond_the_world_is_refused_naming_the_import() {
+    // A std guest loads (its extra imports are there), but every call outside the world ends
+    // the run: the process environment, the filesystem, sockets, and a std panic's hook.
+    let env = BTreeMap::from([("SECRET_OF_THE_HOST".to_owned(), "x".to_owned())]);
+    let report = attack("wasi-env", |t| t.environment = env);
+    let why = refused_import(&report);
+    assert!(why.contains("`wasi:cli/environment@"), "{why}");
+    assert!(why.contains("does not grant"), "{why}");
+
+    let why = refused_import(&attack("wasi-file", |_| {}));
+    assert!(why.contains("`wasi:filesystem/"), "{why}");
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let why = refused_import(&attack(&format!("wasi-net {address}"), |_| {}));
+    assert!(why.contains("`wasi:sockets/"), "{why}");
+    listener.set_nonblocking(true).unwrap();
+    assert!(listener.accept().is_err(), "no connection reached the listener");
+
+    // std's panic hook reads RUST_BACKTRACE, then writes to stderr: the first is refused.
+    let why = refused_import(&attack("panic", |_| {}));
+    assert!(why.contains("`wasi:cli/"), "{why}");
+    host_still_serves();
+}
+
+#[test]
+fn a_secret_over_the_size_limit_ends_the_run() {
+    let e = sandbox_error(&attack("big-secret", |_| {}));
+    assert!(e.to_string().contains("more than the 65536-byte limit"), "{e}");
+    let report = attack("big-secret", |t| {
+        t.limits = Limits::builder().max_secret_bytes(2 << 20).build()
+    });
+    assert_eq!(payload(&report), "registered");
+}
+
+#[test]
+fn output_variables_are_limited_in_total_size() {
+    // Two 8 MiB values fit the 16 MiB total; the next two do not.
+    let report = attack("big-outputs", |_| {});
+    assert_eq!(report.outputs.len(), 2);
+    assert!(
+        sandbox_error(&report)
+            .to_string()
+            .contains("more than 16777216 bytes in all"),
+        "{:?}",
+        report.result
+    );
+}
+
+#[test]
+fn a_header_over_the_size_limit_is_refused_before_any_io() {
+    let emulator = emulator();
+    let url = format!("{}/anything", emulator.endpoint_url());
+    let report = attack(&format!("big-header {url}"), |t| {
+        t.policy.allow_endpoint_url(&url).unwrap();
+    });
+    assert!(
+        sandbox_error(&report)
+            .to_string()
+            .contains("a header over 16384 bytes"),
+        "{:?}",
+        report.result
+    );
+    assert!(emulator.requests().is_empty(), "nothing was sent");
 }

@@ -2,6 +2,7 @@
 //! through the host, and turn an error answer into a [`ServiceError`] whatever its format
 //! (JSON with `x-amzn-ErrorType`, the XML of query APIs such as STS, or text from a proxy).
 
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 use lambda_invoke_sigv4 as sigv4;
 
 use crate::credentials::Credentials;

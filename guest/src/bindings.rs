@@ -5,6 +5,9 @@
 wit_bindgen::generate!({
     world: "invoke-task",
     path: "../wit",
+    // The WASI imports are few (two clocks and a random number): generate them here rather
+    // than depend on a WASI bindings crate.
+    generate_all,
 });
 
 pub use lambda_invoke::task::{environment, http, types};
@@ -12,8 +15,14 @@ pub use lambda_invoke::task::{environment, http, types};
 /// The component's export: `run` hands the WIT imports to the task logic.
 #[cfg(target_family = "wasm")]
 mod component {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use core::time::Duration;
+
     use super::lambda_invoke::task::{environment, http};
     use super::types::{Input, Outcome, TaskDescription, TaskError};
+    use super::wasi::clocks::{monotonic_clock, wall_clock};
+    use super::wasi::random::insecure;
     use crate::host::{Host, LogLevel};
 
     struct Component;
@@ -29,6 +38,46 @@ mod component {
     }
 
     super::export!(Component with_types_in super);
+
+    /// The canonical ABI's allocator export, through which the host hands the component its
+    /// arguments (strings, lists). `std` provides it on `wasm32-wasip2`, and wit-bindgen only on
+    /// other targets; this is wit-bindgen's own implementation (`wit_bindgen::rt::cabi_realloc`).
+    ///
+    /// # Safety
+    ///
+    /// Called only by the host, per the canonical ABI: `old_ptr`/`old_len` describe an earlier
+    /// allocation of this function with the same `align`, or `old_len` is 0; `align` is a power
+    /// of two.
+    #[unsafe(no_mangle)]
+    unsafe extern "C" fn cabi_realloc(
+        old_ptr: *mut u8,
+        old_len: usize,
+        align: usize,
+        new_len: usize,
+    ) -> *mut u8 {
+        use alloc::alloc::{Layout, alloc, realloc};
+        let ptr = if old_len == 0 {
+            if new_len == 0 {
+                return align as *mut u8;
+            }
+            // SAFETY: the canonical ABI passes a power-of-two `align` and a size it can address.
+            unsafe { alloc(Layout::from_size_align_unchecked(new_len, align)) }
+        } else {
+            // SAFETY: as above, and `old_ptr` came from this allocator with this layout.
+            unsafe {
+                realloc(
+                    old_ptr,
+                    Layout::from_size_align_unchecked(old_len, align),
+                    new_len,
+                )
+            }
+        };
+        if ptr.is_null() {
+            // Out of memory: trap, which the host reports as the memory limit.
+            core::arch::wasm32::unreachable();
+        }
+        ptr
+    }
 
     /// The host as the WIT imports provide it.
     struct WitHost;
@@ -68,11 +117,20 @@ mod component {
         }
 
         fn now_unix_seconds(&mut self) -> u64 {
-            // wasi:clocks/wall-clock; a clock before 1970 would be a host bug, and signing with
-            // the epoch then fails visibly at the service instead of trapping here.
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |elapsed| elapsed.as_secs())
+            wall_clock::now().seconds
+        }
+
+        fn sleep(&mut self, duration: Duration) {
+            let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+            monotonic_clock::subscribe_duration(nanos).block();
+        }
+
+        fn monotonic_nanos(&mut self) -> u64 {
+            monotonic_clock::now()
+        }
+
+        fn insecure_random_u64(&mut self) -> u64 {
+            insecure::get_insecure_random_u64()
         }
     }
 }

@@ -1,7 +1,6 @@
 //! The `client-context` input: a JSON object, sent base64-encoded in `X-Amz-Client-Context`.
 
-use base64::Engine as _;
-use base64::prelude::BASE64_STANDARD;
+use alloc::{format, string::String};
 
 use crate::json;
 use crate::task::invalid_input;
@@ -31,7 +30,7 @@ pub fn encode(client_context: Option<&str>) -> Result<Option<String>, TaskError>
             "client context must be a JSON object, e.g. {\"custom\": {\"key\": \"value\"}}",
         ));
     }
-    let encoded = BASE64_STANDARD.encode(text.trim());
+    let encoded = crate::base64::encode(text.trim().as_bytes());
     if encoded.len() > MAX_ENCODED {
         return Err(invalid_input(
             "client-context",

@@ -2,6 +2,7 @@
 //! check it in a pipeline file, and the IAM permissions the task may need.
 
 use crate::types::{InputDescription, InputKind, TaskDescription};
+use alloc::borrow::ToOwned;
 
 /// One input: name, label, kind, default, allowed values, required, help.
 type Row = (

@@ -5,6 +5,7 @@
 use crate::host::Host;
 use crate::task::invalid_input;
 use crate::types::TaskError;
+use alloc::{borrow::ToOwned, format, string::String};
 
 /// An AWS partition: the regions that share DNS suffixes and capabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 
 use crate::task::invalid_input;
 use crate::types::TaskError;
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 /// The longest `FunctionName` the Invoke API accepts.
 const MAX_FUNCTION_NAME: usize = 170;

@@ -1,6 +1,9 @@
 //! What the task needs from its host: the WIT imports as a trait, so the task logic can run
 //! natively against a test double.
 
+use alloc::{string::String, vec::Vec};
+use core::time::Duration;
+
 use crate::bindings::environment::{FileError, OutputError};
 use crate::bindings::http::{HttpError, Request, Response};
 
@@ -50,17 +53,20 @@ pub trait Host {
         CallSettings::default()
     }
 
-    /// Waits (before a retry). In the component this blocks on `wasi:clocks`.
-    fn sleep(&mut self, duration: std::time::Duration) {
-        std::thread::sleep(duration);
-    }
+    /// Waits (before a retry): `wasi:clocks/monotonic-clock` in the component.
+    fn sleep(&mut self, duration: Duration);
 
-    /// A random number in [0, 1), for retry jitter. From the standard library's randomly seeded
-    /// hasher (seeded from `wasi:random` in the component), to avoid a random-number crate.
+    /// Nanoseconds on a clock that only moves forward, for timing requests
+    /// (`wasi:clocks/monotonic-clock`).
+    fn monotonic_nanos(&mut self) -> u64;
+
+    /// A random number that nothing secret depends on (`wasi:random/insecure`).
+    fn insecure_random_u64(&mut self) -> u64;
+
+    /// A random number in [0, 1), for retry jitter.
     fn jitter(&mut self) -> f64 {
-        use std::hash::BuildHasher as _;
-        let bits = std::collections::hash_map::RandomState::new().hash_one(self.now_unix_seconds());
-        (bits >> 11) as f64 / (1u64 << 53) as f64
+        // The top 53 bits: every value is exactly representable.
+        (self.insecure_random_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// Logs at info level.
@@ -124,7 +130,9 @@ pub(crate) mod testing {
         pub secrets: Vec<String>,
         pub logs: Vec<(LogLevel, String)>,
         pub files: BTreeMap<String, Vec<u8>>,
-        pub sleeps: Vec<std::time::Duration>,
+        pub sleeps: Vec<Duration>,
+        /// What `monotonic_nanos` answers next; each call moves it on by a millisecond.
+        pub monotonic: u64,
     }
 
     impl FakeHost {
@@ -187,11 +195,15 @@ pub(crate) mod testing {
         fn now_unix_seconds(&mut self) -> u64 {
             1_440_938_160 // 2015-08-30T12:36:00Z, the SigV4 suite's time
         }
-        fn sleep(&mut self, duration: std::time::Duration) {
+        fn sleep(&mut self, duration: Duration) {
             self.sleeps.push(duration);
         }
-        fn jitter(&mut self) -> f64 {
-            0.5
+        fn monotonic_nanos(&mut self) -> u64 {
+            self.monotonic += 1_000_000;
+            self.monotonic
+        }
+        fn insecure_random_u64(&mut self) -> u64 {
+            1 << 63 // a jitter of exactly 0.5
         }
     }
 }

@@ -18,7 +18,8 @@
 //! mode, silently into a JSON string. [`Fields`] decodes the strings it returns as serde_json
 //! decodes a Rust `String`: there a lone surrogate or invalid UTF-8 makes the object unreadable.
 
-use std::fmt;
+use alloc::{format, string::String, vec::Vec};
+use core::fmt;
 
 const EOF_WHILE_PARSING_LIST: &str = "EOF while parsing a list";
 const EOF_WHILE_PARSING_OBJECT: &str = "EOF while parsing an object";
@@ -64,7 +65,7 @@ impl fmt::Display for JsonError {
     }
 }
 
-impl std::error::Error for JsonError {}
+impl core::error::Error for JsonError {}
 
 /// Checks that `text` is one JSON value, with optional whitespace around it.
 pub fn check(text: &str) -> Result<(), JsonError> {

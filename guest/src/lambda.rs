@@ -2,8 +2,7 @@
 //! and `GetFunctionConfiguration` (`GET /2015-03-31/functions/{name}/configuration`), and the
 //! interpretation of their answers (Lambda API reference).
 
-use base64::Engine as _;
-use base64::prelude::BASE64_STANDARD;
+use alloc::{borrow::ToOwned, format, string::String, vec, vec::Vec};
 use lambda_invoke_sigv4::uri_encoding::encode_component;
 
 use crate::aws::{AwsRequest, header, request_id, service_error};
@@ -176,7 +175,7 @@ pub fn interpret_invoke(response: Response) -> Result<InvokeAnswer, TaskError> {
         .map(str::to_owned);
     let log_tail = header(&response, "x-amz-log-result")
         .filter(|v| !v.is_empty())
-        .and_then(|encoded| match BASE64_STANDARD.decode(encoded) {
+        .and_then(|encoded| match crate::base64::decode(encoded.trim()) {
             Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
             Err(e) => {
                 warnings.push(format!(

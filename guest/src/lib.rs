@@ -7,14 +7,24 @@
 //! The task logic is written against the [`Host`] trait rather than the generated imports, so that
 //! it runs natively in unit tests and fuzz targets; the component glue in `component` plugs the
 //! WIT imports into that trait.
+//!
+//! For WebAssembly the crate is `no_std` (with `alloc`): the component's size is a budget
+//! (200 KiB), and `std` on `wasm32-wasip2` brings wasi-libc, stdio, a panic printer and imports
+//! of `wasi:cli` that the task has no use for, so the component imports exactly what its WIT
+//! world lists. Natively (unit tests, fuzz targets) it links `std`; the code itself uses only
+//! `core` and `alloc`.
 
+#![cfg_attr(all(target_family = "wasm", not(test)), no_std)]
 #![deny(missing_docs)]
 // `TaskError` is the WIT type the component returns; its function-error case carries the whole
 // outcome (payload included) so that nothing is lost. Errors are built once per run, off any hot
 // path, so the size does not matter and boxing would only add conversions.
 #![allow(clippy::result_large_err)]
 
+extern crate alloc;
+
 pub mod aws;
+pub mod base64;
 mod bindings;
 pub mod client_context;
 pub mod credentials;
@@ -41,4 +51,18 @@ pub mod http {
 /// The WIT `environment` interface's types, as the task logic uses them.
 pub mod environment {
     pub use crate::bindings::environment::{FileError, OutputError};
+}
+
+/// The component's allocator: `std` is not there to provide one.
+#[cfg(all(target_family = "wasm", not(test)))]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+/// A panic ends the run with a trap, which the host reports as a guest failure. The task never
+/// panics on anything a user or a server sends (the fuzz targets check that); what is left is a
+/// bug, and its message would have nowhere to go: the component has no stderr.
+#[cfg(all(target_family = "wasm", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
 }

@@ -4,6 +4,7 @@ use crate::json;
 pub use crate::json::json_string;
 use crate::task::invalid_input;
 use crate::types::{InvocationType, PayloadMode, TaskError};
+use alloc::{format, vec::Vec};
 
 /// The largest request payload of a synchronous invocation (Lambda quotas: 6 MB).
 pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;

@@ -6,6 +6,7 @@
 use crate::host::Host;
 use crate::task::invalid_input;
 use crate::types::TaskError;
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 /// A region and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,8 @@
 //! timeout, a lost connection, a broken answer or a 5xx — because the function may have run. Only
 //! answers that say it did not run (throttling) and failures before sending are retried.
 
-use std::time::Duration;
+use alloc::{borrow::ToOwned, format, string::String};
+use core::time::Duration;
 
 use crate::aws::{header, service_error};
 use crate::http::{HttpError, Response};
@@ -136,9 +137,9 @@ pub fn decide(
         }
         Some(RetryAfter::Seconds(delay)) => delay,
         None => {
-            let ceiling = 2f64
-                .powi(i32::try_from(attempt - 1).unwrap_or(30))
-                .min(MAX_BACKOFF.as_secs_f64());
+            // 2^(attempt-1) s, at most MAX_BACKOFF (20 s, so a shift of 5 already exceeds it).
+            let exponential = 1u64 << attempt.saturating_sub(1).min(5);
+            let ceiling = exponential.min(MAX_BACKOFF.as_secs()) as f64;
             Duration::from_secs_f64(jitter.clamp(0.0, 1.0) * ceiling)
         }
     };

@@ -2,7 +2,8 @@
 //! debug log (the original task's `logRequest`/`logResponse`, without its leak: `Authorization`,
 //! `X-Amz-Security-Token` and every registered secret are redacted).
 
-use std::time::{Duration, Instant};
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
+use core::time::Duration;
 
 use crate::environment::{FileError, OutputError};
 use crate::host::{CallSettings, Host, LogLevel};
@@ -70,10 +71,6 @@ impl<'a> Session<'a> {
     }
 }
 
-fn millis(elapsed: Duration) -> u128 {
-    elapsed.as_millis()
-}
-
 impl Host for Session<'_> {
     fn send(&mut self, request: &Request) -> Result<Response, HttpError> {
         if self.settings.http_log == HttpLog::Off {
@@ -88,9 +85,9 @@ impl Host for Session<'_> {
             self.body(&request.body)
         );
         self.inner.log(LogLevel::Debug, &line);
-        let started = Instant::now();
+        let started = self.inner.monotonic_nanos();
         let result = self.inner.send(request);
-        let elapsed = millis(started.elapsed());
+        let elapsed = self.inner.monotonic_nanos().saturating_sub(started) / 1_000_000;
         let line = match &result {
             Ok(response) => {
                 let id = crate::aws::request_id(response).unwrap_or_else(|| "none".to_owned());
@@ -139,7 +136,10 @@ impl Host for Session<'_> {
     fn sleep(&mut self, duration: Duration) {
         self.inner.sleep(duration);
     }
-    fn jitter(&mut self) -> f64 {
-        self.inner.jitter()
+    fn monotonic_nanos(&mut self) -> u64 {
+        self.inner.monotonic_nanos()
+    }
+    fn insecure_random_u64(&mut self) -> u64 {
+        self.inner.insecure_random_u64()
     }
 }

@@ -10,6 +10,11 @@ use crate::lambda::{self, InvokeParams};
 use crate::session::Session;
 use crate::types::{Input, InvalidInput, InvocationType, LogType, Outcome, TaskError};
 use crate::{aws, client_context, credentials, endpoint, function_name, payload, region, retry};
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+};
 
 /// An `invalid-input` error for `input` with `message`.
 pub fn invalid_input(input: &str, message: impl Into<String>) -> TaskError {
@@ -218,7 +223,7 @@ fn set_output(
         ));
         return Ok(());
     }
-    let value = match std::str::from_utf8(&outcome.payload) {
+    let value = match core::str::from_utf8(&outcome.payload) {
         Ok(text) => text.to_owned(),
         Err(_) => {
             host.warn(&format!(

@@ -7,6 +7,9 @@ wasmtime::component::bindgen!({
     path: "../wit",
     // Every import may trap: that is how the host stops a guest that exceeds a limit.
     imports: { default: trappable },
+    // The world's WASI imports (two clocks, poll, insecure random) are wasmtime-wasi's.
+    with: { "wasi": wasmtime_wasi::p2::bindings::sync },
+    require_store_data_send: true,
 });
 
 pub use self::lambda_invoke::task::{environment, http, types};

@@ -8,6 +8,9 @@ use std::time::Duration;
 pub struct Limits {
     /// Linear memory the guest may grow to. Default 64 MiB.
     pub memory_bytes: usize,
+    /// Elements a guest's table may grow to (function pointers). Default 10,000; the task's
+    /// component has a few hundred.
+    pub table_elements: usize,
     /// CPU the guest may use, in wasmtime fuel units (about one per wasm instruction). Time spent
     /// in host calls (HTTP) does not count. Default 10 billion (seconds of pure computation;
     /// a normal run uses a few million).
@@ -32,8 +35,13 @@ pub struct Limits {
     pub max_outputs: usize,
     /// Largest output variable value. Default 8 MiB.
     pub max_output_bytes: usize,
+    /// Most bytes of all output variables of a run together. Default 16 MiB.
+    pub max_output_total_bytes: usize,
     /// Most secrets registered per run. Default 64.
     pub max_secrets: usize,
+    /// Largest secret. Default 64 KiB (keys are 40 bytes, session and web identity tokens a few
+    /// KiB).
+    pub max_secret_bytes: usize,
     /// Largest payload the component may return. Default 16 MiB.
     pub max_outcome_bytes: usize,
 }
@@ -42,6 +50,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             memory_bytes: 64 << 20,
+            table_elements: 10_000,
             fuel: 10_000_000_000,
             wall_time: Duration::from_secs(18 * 60),
             max_request_body: 7 << 20,
@@ -52,7 +61,9 @@ impl Default for Limits {
             max_log_bytes: 4 << 20,
             max_outputs: 32,
             max_output_bytes: 8 << 20,
+            max_output_total_bytes: 16 << 20,
             max_secrets: 64,
+            max_secret_bytes: 64 << 10,
             max_outcome_bytes: 16 << 20,
         }
     }
@@ -91,6 +102,8 @@ macro_rules! setters {
 setters! {
     /// Sets [`Limits::memory_bytes`].
     memory_bytes: usize;
+    /// Sets [`Limits::table_elements`].
+    table_elements: usize;
     /// Sets [`Limits::fuel`].
     fuel: u64;
     /// Sets [`Limits::wall_time`].
@@ -111,8 +124,12 @@ setters! {
     max_outputs: usize;
     /// Sets [`Limits::max_output_bytes`].
     max_output_bytes: usize;
+    /// Sets [`Limits::max_output_total_bytes`].
+    max_output_total_bytes: usize;
     /// Sets [`Limits::max_secrets`].
     max_secrets: usize;
+    /// Sets [`Limits::max_secret_bytes`].
+    max_secret_bytes: usize;
     /// Sets [`Limits::max_outcome_bytes`].
     max_outcome_bytes: usize;
 }

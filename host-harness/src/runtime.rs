@@ -18,11 +18,10 @@ use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
     StoreLimitsBuilder, Trap,
 };
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::clocks::WasiClocksCtx;
+use wasmtime_wasi::random::WasiRandomCtx;
 
-use crate::bindings::{
-    InvokeTask, InvokeTaskPre, environment as wit_env, http as wit_http, types as wit_types,
-};
+use crate::bindings::{InvokeTaskPre, environment as wit_env, http as wit_http, types as wit_types};
 use crate::http_client::{self, ClientLimits, HttpClient, OutgoingRequest, ProxyConfig};
 use crate::limits::Limits;
 use crate::masking::Secrets;
@@ -277,6 +276,18 @@ pub struct Report {
 }
 
 impl Report {
+    /// A run that ended before the guest did anything.
+    fn failed(failure: Failure, started: Instant) -> Report {
+        Report {
+            result: Err(failure),
+            outputs: Vec::new(),
+            logs: Vec::new(),
+            secrets: Secrets::default(),
+            http_calls: 0,
+            elapsed: started.elapsed(),
+        }
+    }
+
     /// The exit code of the run.
     pub fn exit_code(&self) -> ExitCode {
         match &self.result {
@@ -383,8 +394,8 @@ impl Runtime {
 
     fn from_component(engine: Engine, component: &Component, options: RuntimeOptions) -> Result<Self> {
         let mut linker = Linker::<RunState>::new(&engine);
-        InvokeTask::add_to_linker::<RunState, HasSelf<RunState>>(&mut linker, |state| state)?;
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        link_world(&mut linker)?;
+        refuse_imports_outside_world(&mut linker, component)?;
         let pre = linker
             .instantiate_pre(component)
             .map_err(anyhow::Error::from)
@@ -461,15 +472,20 @@ impl Runtime {
         let environment = policy.filter_env(environment);
         let started = Instant::now();
         let state = RunState {
-            wasi: WasiCtx::builder().build(),
+            clocks: WasiClocksCtx::default(),
+            random: WasiRandomCtx::default(),
             table: ResourceTable::new(),
-            store_limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory_bytes)
-                .instances(8)
-                .tables(8)
-                .memories(8)
-                .trap_on_grow_failure(true)
-                .build(),
+            limiter: Limiter {
+                limits: StoreLimitsBuilder::new()
+                    .memory_size(limits.memory_bytes)
+                    .table_elements(limits.table_elements)
+                    .instances(8)
+                    .tables(8)
+                    .memories(8)
+                    .trap_on_grow_failure(true)
+                    .build(),
+                refused: false,
+            },
             io: TaskIo {
                 variables,
                 environment,
@@ -488,7 +504,7 @@ impl Runtime {
             },
         };
         let mut store = Store::new(&self.engine, state);
-        store.limiter(|state| &mut state.store_limits);
+        store.limiter(|state| &mut state.limiter);
         let fuel = store.data().io.limits.fuel;
         let ticks = (store.data().io.limits.wall_time.as_millis() / EPOCH_TICK.as_millis()).max(1);
         // Setting fuel fails only when fuel is not enabled, and it is (engine_config).
@@ -534,11 +550,21 @@ impl Runtime {
         let mut store = self.store(task);
         let fuel = store.data().io.limits.fuel;
         let wall_time = store.data().io.limits.wall_time;
-        let result = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|instance| instance.call_run(&mut store, &input));
+        let result = match self.pre.instantiate(&mut store) {
+            Ok(instance) => instance.call_run(&mut store, &input),
+            // Instantiation runs no guest code of ours; unless a limit refused it (the
+            // component's initial memory), the host could not set it up (e.g. the pooling
+            // allocator is full).
+            Err(error) if !store.data().limiter.refused => {
+                return Report::failed(
+                    Failure::Host(format!("cannot instantiate the component: {error:#}")),
+                    started,
+                );
+            }
+            Err(error) => Err(error),
+        };
         let memory_limit = store.data().io.limits.memory_bytes;
+        let memory_refused = store.data().limiter.refused;
         let io = store.into_data().io;
         let max_outcome = io.limits.max_outcome_bytes;
         let result = match result {
@@ -553,7 +579,7 @@ impl Runtime {
             Err(error) => Err(Failure::Sandbox(classify_trap(
                 &error,
                 &io,
-                memory_limit,
+                memory_refused.then_some(memory_limit),
                 fuel,
                 wall_time,
             ))),
@@ -575,10 +601,12 @@ impl Runtime {
     }
 }
 
+/// What ended a run with a trap. `memory_refused` is the memory limit when the limiter refused
+/// to grow memory (then the trap is that refusal, whatever the guest made of it).
 fn classify_trap(
     error: &wasmtime::Error,
     io: &TaskIo,
-    memory: usize,
+    memory_refused: Option<usize>,
     fuel: u64,
     wall_time: Duration,
 ) -> SandboxError {
@@ -591,14 +619,10 @@ fn classify_trap(
     match error.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => SandboxError::Cpu { fuel },
         Some(Trap::Interrupt) => SandboxError::WallTime { limit: wall_time },
-        _ => {
-            let text = format!("{error:#}");
-            if text.contains("memory") && text.contains("grow") {
-                SandboxError::Memory { limit: memory }
-            } else {
-                SandboxError::Trap(io.secrets.mask(&text))
-            }
-        }
+        _ => match memory_refused {
+            Some(limit) => SandboxError::Memory { limit },
+            None => SandboxError::Trap(io.secrets.mask(&format!("{error:#}"))),
+        },
     }
 }
 
@@ -621,22 +645,149 @@ fn spawn_ticker(engine: Engine, board: Arc<ProgressBoard>, alive: Weak<()>) {
         .expect("cannot start the ticker thread");
 }
 
-/// The store's data: WASI (clocks and random only: no preopens, no environment, no network),
-/// limits and the task's own state.
-struct RunState {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    store_limits: StoreLimits,
-    io: TaskIo,
-}
+/// Links exactly the imports of the `invoke-task` world: this package's `http` and `environment`,
+/// and of WASI only the wall clock, the monotonic clock (with `wasi:io/poll` to sleep on) and
+/// insecure random numbers. No filesystem, sockets, environment or stdio.
+fn link_world(linker: &mut Linker<RunState>) -> Result<()> {
+    use crate::bindings::lambda_invoke::task::{environment, http};
+    use wasmtime_wasi::clocks::{WasiClocks, WasiClocksCtxView};
+    use wasmtime_wasi::p2::bindings::sync::{clocks, io, random};
+    use wasmtime_wasi::random::WasiRandom;
 
-impl WasiView for RunState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
+    /// `wasi:io/poll` works on the store's resource table.
+    struct Table;
+    impl wasmtime::component::HasData for Table {
+        type Data<'a> = &'a mut ResourceTable;
+    }
+
+    http::add_to_linker::<RunState, HasSelf<RunState>>(linker, |state| state)?;
+    environment::add_to_linker::<RunState, HasSelf<RunState>>(linker, |state| state)?;
+    fn clocks(state: &mut RunState) -> WasiClocksCtxView<'_> {
+        WasiClocksCtxView {
+            ctx: &mut state.clocks,
+            table: &mut state.table,
         }
     }
+    clocks::wall_clock::add_to_linker::<RunState, WasiClocks>(linker, clocks)?;
+    clocks::monotonic_clock::add_to_linker::<RunState, WasiClocks>(linker, clocks)?;
+    io::poll::add_to_linker::<RunState, Table>(linker, |state| &mut state.table)?;
+    random::insecure::add_to_linker::<RunState, WasiRandom>(linker, |state| &mut state.random)?;
+    Ok(())
+}
+
+/// The interfaces [`link_world`] provides, without their versions (a component may import any
+/// semver-compatible version).
+const WORLD_IMPORTS: &[&str] = &[
+    "lambda-invoke:task/http",
+    "lambda-invoke:task/environment",
+    "lambda-invoke:task/types",
+    "wasi:clocks/wall-clock",
+    "wasi:clocks/monotonic-clock",
+    "wasi:io/poll",
+    "wasi:random/insecure",
+];
+
+/// Whatever else a component imports (a `std` guest's `wasi:cli`, filesystem or sockets) is
+/// defined as a function that refuses: the component loads, and a call ends the run with a
+/// sandbox error naming the import. The guest gets nothing beyond its world.
+///
+/// (wasmtime's `define_unknown_imports_as_traps` cannot be used: it matches names exactly, so
+/// it would shadow the world's WASI interfaces, which the linker serves at a newer 0.2 version.)
+fn refuse_imports_outside_world(linker: &mut Linker<RunState>, component: &Component) -> Result<()> {
+    use wasmtime::component::ResourceType;
+    use wasmtime::component::types::ComponentItem;
+
+    let engine = linker.engine().clone();
+    for (name, item) in component.component_type().imports(&engine) {
+        let unversioned = name.split_once('@').map_or(name, |(interface, _)| interface);
+        if WORLD_IMPORTS.contains(&unversioned) {
+            continue;
+        }
+        let ComponentItem::ComponentInstance(instance) = item.ty else {
+            // A bare function or type import: instantiation reports it as missing.
+            continue;
+        };
+        let mut linker_instance = linker.instance(name)?;
+        for (export, ty) in instance.exports(&engine) {
+            match ty.ty {
+                ComponentItem::ComponentFunc(_) => {
+                    let denied = SandboxError::Denied(format!(
+                        "the component called `{name}#{export}`, which this host does not grant: \
+                         the invoke-task world has http, environment, clocks and random only"
+                    ));
+                    linker_instance.func_new(export, move |_, _, _, _| Err(denied.clone().into()))?;
+                }
+                // `wasi:io/poll`'s pollable, used by a refused interface (say, a stream's
+                // `subscribe`), is the one the linker serves; any other resource of a refused
+                // interface is an empty host resource, the same type wherever it is used.
+                ComponentItem::Resource(_) if export == "pollable" => {
+                    linker_instance.resource(
+                        export,
+                        ResourceType::host::<wasmtime_wasi::p2::DynPollable>(),
+                        |_, _| Ok(()),
+                    )?;
+                }
+                ComponentItem::Resource(_) => {
+                    linker_instance.resource(export, ResourceType::host::<()>(), |_, _| Ok(()))?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The store's limiter: wasmtime's [`StoreLimits`], remembering whether it refused to grow a
+/// memory or a table, so that such a trap is reported as the memory limit and nothing else is.
+struct Limiter {
+    limits: StoreLimits,
+    refused: bool,
+}
+
+impl wasmtime::ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum);
+        self.refused |= !matches!(allowed, Ok(true));
+        allowed
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.table_growing(current, desired, maximum);
+        self.refused |= !matches!(allowed, Ok(true));
+        allowed
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
+}
+
+/// The store's data: WASI clocks and random numbers (nothing else of WASI), limits and the task's
+/// own state.
+struct RunState {
+    clocks: WasiClocksCtx,
+    random: WasiRandomCtx,
+    table: ResourceTable,
+    limiter: Limiter,
+    io: TaskIo,
 }
 
 /// What the imports work with.
@@ -772,10 +923,12 @@ impl wit_http::Host for RunState {
                 .iter()
                 .any(|h| h.name.len() + h.value.len() > io.limits.max_header_bytes)
         {
-            return Ok(Err(wit_http::HttpError::InvalidRequest(format!(
-                "at most {} headers of at most {} bytes each are allowed",
+            let why = format!(
+                "a request with more than {} headers or a header over {} bytes",
                 io.limits.max_request_headers, io.limits.max_header_bytes
-            ))));
+            );
+            io.stopped_by = Some(SandboxError::Limit(why.clone()));
+            return Ok(Err(wit_http::HttpError::LimitExceeded(why)));
         }
         let remaining = io.deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
@@ -804,7 +957,18 @@ impl wit_http::Host for RunState {
         let sent = io.http.send(outgoing);
         io.board.done(watch);
         Ok(match sent {
-            Ok(response) if response.body.len() as u64 > limit => Err(wit_http::HttpError::TooLarge(limit)),
+            Ok(response) if response.body.len() as u64 > limit => {
+                io.stopped_by = Some(SandboxError::Limit(format!(
+                    "a response body over the {limit}-byte limit (--max-response-mib)"
+                )));
+                Err(wit_http::HttpError::TooLarge(limit))
+            }
+            Err(http_client::HttpError::TooLarge(limit)) => {
+                io.stopped_by = Some(SandboxError::Limit(format!(
+                    "a response body over the {limit}-byte limit (--max-response-mib)"
+                )));
+                Err(wit_http::HttpError::TooLarge(limit))
+            }
             Ok(response) => Ok(wit_http::Response {
                 status: response.status,
                 headers: response
@@ -882,6 +1046,21 @@ impl wit_env::Host for RunState {
             io.stopped_by = Some(SandboxError::Limit(why.clone()));
             return Ok(Err(wit_env::OutputError::LimitExceeded(why)));
         }
+        let total: usize = io
+            .outputs
+            .iter()
+            .filter(|o| o.name != name)
+            .map(|o| o.value.len())
+            .sum::<usize>()
+            + value.len();
+        if total > io.limits.max_output_total_bytes {
+            let why = format!(
+                "output variables of more than {} bytes in all",
+                io.limits.max_output_total_bytes
+            );
+            io.stopped_by = Some(SandboxError::Limit(why.clone()));
+            return Ok(Err(wit_env::OutputError::LimitExceeded(why)));
+        }
         if secret {
             io.secrets.register(&value);
         }
@@ -922,6 +1101,13 @@ impl wit_env::Host for RunState {
             let limit = io.limits.max_secrets;
             return Err(io.stop(SandboxError::Limit(format!(
                 "more than {limit} secrets registered"
+            ))));
+        }
+        if value.len() > io.limits.max_secret_bytes {
+            let limit = io.limits.max_secret_bytes;
+            return Err(io.stop(SandboxError::Limit(format!(
+                "a secret of {} bytes, more than the {limit}-byte limit",
+                value.len()
             ))));
         }
         if !value.is_empty() {

@@ -10,6 +10,7 @@
 //! - `user-agent`, `x-amzn-trace-id` and `transfer-encoding` are left unsigned, since proxies
 //!   change them.
 
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
 use core::cmp::Ordering;
 use core::fmt;
 use core::ops::Range;

@@ -1,5 +1,6 @@
 //! Why a request could not be signed.
 
+use alloc::string::String;
 use core::fmt;
 
 /// Why a request could not be signed. Secrets never appear in it.
@@ -87,4 +88,4 @@ impl fmt::Display for SigningError {
     }
 }
 
-impl std::error::Error for SigningError {}
+impl core::error::Error for SigningError {}

@@ -1,6 +1,8 @@
 //! Lowercase hexadecimal, the form SigV4 uses for hashes and signatures (the `Hex` function of
 //! the SigV4 documentation). Written here rather than taken from a crate: it is a few lines.
 
+use alloc::string::String;
+
 const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Appends `bytes` to `out` as lowercase hexadecimal, two digits per byte.

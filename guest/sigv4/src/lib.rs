@@ -36,8 +36,13 @@
 //! assert_eq!(output.headers[1].0, "Authorization");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+// `no_std` with `alloc`: the signer runs inside the component, whose size is a budget, and it
+// needs nothing from `std` (no clock, no I/O, no environment). Unit tests use `std`.
+#![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+extern crate alloc;
 
 pub mod canonical_request;
 mod error;

@@ -2,6 +2,7 @@
 //! the request" (AWS Signature Version 4 documentation): the hex HMAC-SHA256 of the string to
 //! sign under the signing key, and the headers that carry it. [`sign`] runs every step.
 
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
 use core::fmt;
 
 use crate::canonical_request::CanonicalRequest;

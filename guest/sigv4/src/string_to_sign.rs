@@ -2,6 +2,7 @@
 //! algorithm, the request date and time, the credential scope and the hex SHA-256 of the
 //! canonical request, one per line.
 
+use alloc::string::String;
 use core::fmt;
 use core::ops::Range;
 

@@ -245,7 +245,7 @@ impl fmt::Display for TimeError {
     }
 }
 
-impl std::error::Error for TimeError {}
+impl core::error::Error for TimeError {}
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,8 @@
 //! Also the inverse used on query strings: form decoding as the WHATWG `application/x-www-form-urlencoded`
 //! parser (and so the `aws-sigv4` crate, through `form_urlencoded`) does it.
 
+use alloc::{string::String, vec::Vec};
+
 const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Whether `byte` is an unreserved character (RFC 3986 section 2.3), which SigV4 never encodes.

@@ -7,11 +7,18 @@ use super::{Credentials, SourceError, sts};
 use crate::host::Host;
 use crate::task::invalid_input;
 use crate::types::{AssumeRole, TaskError};
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+    vec,
+    vec::Vec,
+};
 
 /// The session name when none is given (the original task's).
 pub const DEFAULT_SESSION_NAME: &str = "aws-vsts-tools";
 /// The shortest and longest role sessions STS grants.
-const DURATION_RANGE: std::ops::RangeInclusive<u32> = 900..=43_200;
+const DURATION_RANGE: core::ops::RangeInclusive<u32> = 900..=43_200;
 
 /// A role to assume, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]

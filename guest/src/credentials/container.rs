@@ -9,6 +9,7 @@ use super::{Context, Credentials, SourceError, from_json};
 use crate::endpoint::{Scheme, parse};
 use crate::host::Host;
 use crate::http::{Header, Method, Request};
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 /// The ECS credentials address.
 const ECS_HOST: &str = "169.254.170.2";

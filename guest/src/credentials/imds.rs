@@ -9,6 +9,7 @@
 use super::{Context, Credentials, SourceError, from_json};
 use crate::host::Host;
 use crate::http::{Header, HttpError, Method, Request, Response};
+use alloc::{borrow::ToOwned, format, string::String, vec, vec::Vec};
 
 /// The default IMDS address.
 pub const DEFAULT_ENDPOINT: &str = "http://169.254.169.254";

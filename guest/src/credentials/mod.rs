@@ -30,7 +30,8 @@ mod sts;
 mod task_variables;
 mod web_identity;
 
-use std::fmt;
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
+use core::fmt;
 
 use crate::host::Host;
 use crate::types::{ServiceConnection, TaskError};

@@ -4,7 +4,8 @@
 //! `~/.aws/config`). Static keys, or `role_arn` with `source_profile`; also the profile's
 //! `region` for the region chain. The files are read through the host, which allows only these.
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 use super::assume_role::{self, RoleRequest};
 use super::web_identity::describe_file_error;

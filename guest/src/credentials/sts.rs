@@ -2,6 +2,7 @@
 //! a form-encoded POST to the regional STS endpoint (`https://sts.{region}.{suffix}`, or
 //! `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`), answered in XML.
 
+use alloc::{borrow::ToOwned, format, string::String, vec};
 use lambda_invoke_sigv4::uri_encoding::encode_component;
 
 use super::{Credentials, SourceError, from_keys};

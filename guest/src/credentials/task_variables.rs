@@ -5,6 +5,7 @@
 use super::assume_role::{self, RoleRequest};
 use super::{Context, Credentials, SourceError, from_keys};
 use crate::host::Host;
+use alloc::borrow::ToOwned;
 
 /// The source's name in messages.
 pub(crate) const SOURCE: &str = "task variables AWS.AccessKeyID/AWS.SecretAccessKey";

@@ -9,6 +9,12 @@ use super::assume_role::{DEFAULT_SESSION_NAME, RoleRequest};
 use super::{Context, Credentials, SourceError, sts};
 use crate::environment::FileError;
 use crate::host::Host;
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+    vec,
+};
 
 /// The task variable through which a host hands over the pipeline's OIDC token.
 pub const TOKEN_VARIABLE: &str = "AWS.WebIdentityToken";

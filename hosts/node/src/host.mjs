@@ -25,8 +25,8 @@ export const COMPONENT_JS = 'lambda_invoke.js';
 
 /** The limits of one run; every field can be overridden in `runTask({ limits })`. */
 export const DEFAULT_LIMITS = Object.freeze({
-  /** Wall-clock time for the whole run: Lambda's 15 minutes and a margin. */
-  wallTimeMs: 16 * 60 * 1000,
+  /** Wall-clock time for the whole run: Lambda's 15 minutes, the component's 1 minute read margin, and a margin. */
+  wallTimeMs: 18 * 60 * 1000,
   /** The longest connect timeout granted, whatever the component asks. */
   maxConnectTimeoutMs: 30 * 1000,
   /** Largest request body (Lambda takes 6 MB). */
@@ -86,7 +86,6 @@ export class TaskHost {
     this.secrets = new Secrets();
     this.outputs = [];
     this.logs = [];
-    this.stderr = [];
     this.logBytes = 0;
     this.httpCalls = 0;
     /** Why a limit stopped the run, if one did. */
@@ -112,8 +111,6 @@ export class TaskHost {
         return this.readFile(args[0]);
       case 'log':
         return this.logMessage(args[0], args[1]);
-      case 'stdio':
-        return this.stdio(args[0], args[1]);
       default:
         throw new Error(`unknown import ${op}`);
     }
@@ -242,12 +239,6 @@ export class TaskHost {
     return { ok: undefined };
   }
 
-  stdio(stream, line) {
-    this.countLog(line);
-    if (stream === 'stderr') this.stderr.push(line);
-    this.log('debug', `component ${stream}: ${line}`);
-    return { ok: undefined };
-  }
 }
 
 function ownString(map, name) {
@@ -386,8 +377,7 @@ export async function runTask({
   const host = new TaskHost({ policy, variables, env, limits, onLog, onOutput });
   let result = await runInWorker({ op: 'run', input: fullInput }, host, componentDir);
   if (result.err && ['trap', 'host'].includes(result.err.tag)) {
-    const stderr = host.stderr.length > 0 ? `; the component's stderr: ${host.stderr.join(' | ')}` : '';
-    result = { err: { tag: result.err.tag, val: host.secrets.mask(`${result.err.val}${stderr}`) } };
+    result = { err: { tag: result.err.tag, val: host.secrets.mask(result.err.val) } };
   }
   // A limit hit inside an import that the component then reported as its own error is still
   // the sandbox's doing: say so (as the Rust host does).

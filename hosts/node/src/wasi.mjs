@@ -1,22 +1,10 @@
-// The WASI 0.2 interfaces a Rust `wasm32-wasip2` std guest imports, implemented as a sandbox:
-// clocks (and sleeping on them) and random numbers work; there is no environment, no arguments,
-// no stdin, no filesystem and no sockets (the component does not even import those). Whatever
-// the guest writes to stdout or stderr (a panic message, say) goes to the host's log, where
-// secrets are masked.
+// The WASI 0.2 interfaces of the `invoke-task` world, and nothing else (as in the Rust host): the
+// wall clock, the monotonic clock and sleeping on it (`wasi:io/poll`), and insecure random
+// numbers for retry jitter. There is no environment, no stdio, no filesystem and no sockets:
+// the component does not import them.
 //
 // jco's `@bytecodealliance/preview2-shim` is not used at run time on purpose: it implements
 // WASI with the real process environment, files and stdio, and its settings are process-wide.
-
-/** An error resource (`wasi:io/error`); the guest only ever drops it. */
-class IoError {
-  #message;
-  constructor(message) {
-    this.#message = message;
-  }
-  toDebugString() {
-    return this.#message;
-  }
-}
 
 // The component's thread may sleep (a retry's back-off): `Atomics.wait` on a private cell that
 // nothing notifies is a real, interruptible sleep (the host's wall-clock limit still applies).
@@ -30,23 +18,20 @@ function sleepUntil(deadline) {
   }
 }
 
-/**
- * `wasi:io/poll` pollable: ready at a monotonic-clock `deadline` (nanoseconds), or at once when
- * there is none (the output streams here never make the guest wait).
- */
+/** `wasi:io/poll` pollable: ready at a monotonic-clock `deadline` (nanoseconds). */
 class Pollable {
   #deadline;
   constructor(deadline) {
     this.#deadline = deadline;
   }
   get deadline() {
-    return this.#deadline ?? 0n;
+    return this.#deadline;
   }
   ready() {
-    return this.#deadline === undefined || process.hrtime.bigint() >= this.#deadline;
+    return process.hrtime.bigint() >= this.#deadline;
   }
   block() {
-    if (this.#deadline !== undefined) sleepUntil(this.#deadline);
+    sleepUntil(this.#deadline);
   }
 }
 
@@ -57,73 +42,9 @@ function poll(list) {
   return new Uint32Array(list.flatMap((p, i) => (p.ready() ? [i] : [])));
 }
 
-/** `wasi:io/streams` input stream: stdin is empty (its methods are not even imported). */
-class InputStream {}
-
-/** `wasi:io/streams` output stream that hands complete lines to `sink(line)`. */
-class OutputStream {
-  #sink;
-  #pending = '';
-  #decoder = new TextDecoder();
-  constructor(sink) {
-    this.#sink = sink;
-  }
-  checkWrite() {
-    return 1n << 16n;
-  }
-  write(contents) {
-    this.#pending += this.#decoder.decode(contents, { stream: true });
-    const lines = this.#pending.split('\n');
-    this.#pending = lines.pop();
-    for (const line of lines) this.#sink(line);
-  }
-  blockingWriteAndFlush(contents) {
-    this.write(contents);
-    this.blockingFlush();
-  }
-  flush() {
-    this.blockingFlush();
-  }
-  blockingFlush() {
-    if (this.#pending !== '') this.#sink(this.#pending);
-    this.#pending = '';
-  }
-  subscribe() {
-    return new Pollable();
-  }
-}
-
-/** No terminal is attached: the `terminal-*` getters return none. */
-class TerminalInput {}
-class TerminalOutput {}
-
-/**
- * The WASI imports, keyed without version (`wasi:cli/stdout`); see `importsByName` for versions.
- *
- * @param {(stream: 'stdout' | 'stderr', line: string) => void} onOutput
- */
-export function wasiImports(onOutput) {
-  const stdout = new OutputStream((line) => onOutput('stdout', line));
-  const stderr = new OutputStream((line) => onOutput('stderr', line));
+/** The WASI imports of the world, keyed without version (see `importsByName` for versions). */
+export function wasiImports() {
   return {
-    'wasi:cli/environment': {
-      getEnvironment: () => [],
-      getArguments: () => [],
-      initialCwd: () => undefined,
-    },
-    'wasi:cli/exit': {
-      exit(status) {
-        throw new Error(`the component called exit (${status?.tag ?? 'ok'})`);
-      },
-    },
-    'wasi:cli/stdin': { getStdin: () => new InputStream() },
-    'wasi:cli/stdout': { getStdout: () => stdout },
-    'wasi:cli/stderr': { getStderr: () => stderr },
-    'wasi:cli/terminal-input': { TerminalInput },
-    'wasi:cli/terminal-output': { TerminalOutput },
-    'wasi:cli/terminal-stdin': { getTerminalStdin: () => undefined },
-    'wasi:cli/terminal-stdout': { getTerminalStdout: () => undefined },
-    'wasi:cli/terminal-stderr': { getTerminalStderr: () => undefined },
     'wasi:clocks/monotonic-clock': {
       now: () => process.hrtime.bigint(),
       resolution: () => 1n,
@@ -137,24 +58,10 @@ export function wasiImports(onOutput) {
       },
       resolution: () => ({ seconds: 0n, nanoseconds: 1_000_000 }),
     },
-    'wasi:io/error': { Error: IoError },
     'wasi:io/poll': { Pollable, poll },
-    'wasi:io/streams': { InputStream, OutputStream },
-    // Random numbers are a capability the sandbox grants, as the Rust host does. The filesystem
-    // exists only without preopens (the current build does not import it): a build that links
-    // it sees no directory at all.
-    'wasi:random/random': {
-      getRandomBytes: (len) => crypto.getRandomValues(new Uint8Array(Number(len))),
-      getRandomU64: () => crypto.getRandomValues(new BigUint64Array(1))[0],
-    },
-    'wasi:random/insecure-seed': {
-      insecureSeed: () => [...crypto.getRandomValues(new BigUint64Array(2))],
-    },
-    'wasi:filesystem/preopens': { getDirectories: () => [] },
-    'wasi:filesystem/types': {
-      Descriptor: class Descriptor {},
-      DirectoryEntryStream: class DirectoryEntryStream {},
-      filesystemErrorCode: () => undefined,
+    'wasi:random/insecure': {
+      getInsecureRandomBytes: (len) => crypto.getRandomValues(new Uint8Array(Number(len))),
+      getInsecureRandomU64: () => crypto.getRandomValues(new BigUint64Array(1))[0],
     },
   };
 }

@@ -27,7 +27,7 @@ function host(op, ...args) {
 }
 
 const imports = importsByName({
-  ...wasiImports((stream, line) => host('stdio', stream, line)),
+  ...wasiImports(),
   'lambda-invoke:task/http': {
     send: (request) => host('http.send', request),
   },

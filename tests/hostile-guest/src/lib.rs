@@ -4,7 +4,7 @@
 #![cfg(target_family = "wasm")]
 #![allow(unsafe_code, missing_docs, missing_debug_implementations)]
 
-wit_bindgen::generate!({ world: "invoke-task", path: "../../wit" });
+wit_bindgen::generate!({ world: "invoke-task", path: "../../wit", generate_all });
 
 use lambda_invoke::task::environment::{self, LogLevel};
 use lambda_invoke::task::http::{self, Method, Request};
@@ -96,7 +96,42 @@ impl Guest for Hostile {
             }
             // A payload far beyond what the host accepts back.
             "payload" => Ok(outcome(vec![b'p'; 32 << 20])),
+            // Sizes: a secret of a megabyte, outputs of 8 MiB each, a huge header.
+            "big-secret" => {
+                environment::register_secret(&"s".repeat(1 << 20));
+                Ok(outcome("registered"))
+            }
+            "big-outputs" => {
+                let value = "v".repeat(8 << 20);
+                let mut refused = 0;
+                for i in 0..4 {
+                    if environment::set_output(&format!("BIG_{i}"), &value, false).is_err() {
+                        refused += 1;
+                    }
+                }
+                Ok(outcome(format!("refused {refused}")))
+            }
+            "big-header" => {
+                let mut request = get(argument);
+                request.headers.push(http::Header {
+                    name: "x-big".to_owned(),
+                    value: "h".repeat(1 << 20),
+                });
+                Ok(outcome(format!("{:?}", http::send(&request))))
+            }
+            // WASI beyond the world, through std: the process environment, files, sockets.
+            "wasi-env" => Ok(outcome(format!("{}", std::env::vars().count()))),
+            "wasi-file" => Ok(outcome(format!(
+                "{:?}",
+                std::fs::read("/etc/passwd").map(|b| b.len())
+            ))),
+            "wasi-net" => Ok(outcome(format!(
+                "{:?}",
+                std::net::TcpStream::connect(argument).map(|_| ())
+            ))),
             // A trap: a bug in a component must not take the host down.
+            "trap" => core::arch::wasm32::unreachable(),
+            // A std panic: the panic hook writes to stderr, which the world does not have.
             "panic" => panic!("hostile guest panics on purpose"),
             other => Ok(outcome(format!("unknown attack {other}"))),
         }

@@ -1,0 +1,18 @@
+//! Links `memcmp` from the target's own C library when building the component.
+//!
+//! The component is `no_std`, so nothing links wasi-libc for it, and `compiler_builtins` leaves
+//! the C memory functions to libc on `wasm32-wasip2`. Rust's slice and string comparisons call
+//! `memcmp`; the toolchain ships wasi-libc's `libc.a` for the target (in `self-contained/`, already
+//! on the linker's search path), and linking it as a static archive takes only the objects that
+//! are used.
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("wasi") {
+        println!("cargo:rustc-link-lib=c");
+        // The module imports nothing of WASI preview 1, so no adapter: without this,
+        // wasm-component-ld merges in its adapter's world and the component's WASI imports
+        // become those of its version (0.2.6) instead of the 0.2.0 the WIT world names.
+        println!("cargo:rustc-link-arg=--wasi-adapter=none");
+    }
+}
