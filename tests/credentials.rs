@@ -5,15 +5,16 @@
 //! Every run goes through the harness library as the command line sets it up (the policy derived
 //! from the environment by `Policy::for_environment`) and the built component; every signature
 //! the emulator receives (STS and Lambda) is checked by the `aws-sigv4` crate, and all output is
-//! scanned for every secret of the scenario.
+//! scanned for every secret of the scenario, with the HTTP debug log on at its most verbose
+//! (headers and bodies, the responses that carry credentials included).
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lambda_invoke::emulator::{Container, Emulator, Imds, Issued, Role};
-use lambda_invoke::{AssumeRole, ExitCode, Input, Policy, ServiceConnection, Task};
+use lambda_invoke::emulator::{Container, Emulator, IMDS_TOKEN, Imds, Issued, Role};
+use lambda_invoke::{AssumeRole, ExitCode, HttpLog, Input, Policy, ServiceConnection, Task};
 use lambda_invoke_tests::*;
 use serde_json::Value;
 
@@ -58,10 +59,15 @@ fn run_scenario(name: &str) {
             web_identity_token: role["web_identity_token"].as_str().map(str::to_owned),
             issues,
         });
+        secrets.extend(role["web_identity_token"].as_str().map(str::to_owned));
     }
     if let Some(imds) = s.get("imds").filter(|v| v.is_object()) {
         let issues = Issued::derived(imds["issues"].as_str().unwrap());
-        secrets.extend([issues.secret_access_key.clone(), issues.session_token.clone()]);
+        secrets.extend([
+            issues.secret_access_key.clone(),
+            issues.session_token.clone(),
+            IMDS_TOKEN.to_owned(),
+        ]);
         config.imds = Some(Imds {
             role: imds["role"].as_str().unwrap_or("instance-role").to_owned(),
             issues,
@@ -73,6 +79,7 @@ fn run_scenario(name: &str) {
     if let Some(container) = s.get("container").filter(|v| v.is_object()) {
         let issues = Issued::derived(container["issues"].as_str().unwrap());
         secrets.extend([issues.secret_access_key.clone(), issues.session_token.clone()]);
+        secrets.extend(container["token"].as_str().map(str::to_owned));
         config.container = Some(Container {
             path: container["path"].as_str().unwrap().to_owned(),
             token: container["token"].as_str().map(str::to_owned),
@@ -122,7 +129,11 @@ fn run_scenario(name: &str) {
     for value in variables.values_mut() {
         *value = substitute(value);
     }
+    for secret_variable in ["AWS.SecretAccessKey", "AWS.SessionToken", "AWS.WebIdentityToken"] {
+        secrets.extend(variables.get(secret_variable).cloned());
+    }
     let mut input = Input::new("echo");
+    input.http_log = HttpLog::Bodies;
     input.function_name = s["function_name"].as_str().unwrap_or("echo").to_owned();
     input.region = match s.get("region") {
         None => Some("us-east-1".to_owned()),

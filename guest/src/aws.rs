@@ -39,6 +39,8 @@ pub struct AwsRequest<'a> {
     pub read_timeout_ms: u32,
     /// Whether it may be sent again once it may have reached the service.
     pub repeat: Repeat,
+    /// Whether the response carries credentials (STS): its body is never logged.
+    pub returns_credentials: bool,
 }
 
 impl AwsRequest<'_> {
@@ -202,7 +204,11 @@ fn send_with(
     loop {
         // Signed anew for each attempt, as the SDKs do, so X-Amz-Date stays fresh.
         let ready = prepare(host)?;
-        let result = host.send(&ready);
+        let result = if request.returns_credentials {
+            host.send_for_credentials(&ready)
+        } else {
+            host.send(&ready)
+        };
         let jitter = host.jitter();
         match retry::decide(&result, request.repeat, attempt, max_attempts, jitter) {
             Decision::Retry { reason, delay } => {

@@ -33,6 +33,12 @@ impl Default for CallSettings {
 pub trait Host {
     /// Sends one HTTP request (WIT `http.send`).
     fn send(&mut self, request: &Request) -> Result<Response, HttpError>;
+    /// Sends a request whose response carries credentials (STS, instance metadata, container
+    /// credentials): as [`Host::send`], but the HTTP debug log never shows the response's body,
+    /// which is read before its secrets can be registered.
+    fn send_for_credentials(&mut self, request: &Request) -> Result<Response, HttpError> {
+        self.send(request)
+    }
     /// Reads a task variable (WIT `environment.get-variable`).
     fn variable(&mut self, name: &str) -> Option<String>;
     /// Reads an allowed environment variable (WIT `environment.get-env`).

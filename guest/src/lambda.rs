@@ -105,6 +105,7 @@ pub fn invoke_request<'a>(endpoint: &'a Endpoint, params: InvokeParams<'_>) -> A
             InvocationType::RequestResponse => Repeat::AtMostOnce,
             InvocationType::Event | InvocationType::DryRun => Repeat::Safe,
         },
+        returns_credentials: false,
     }
 }
 
@@ -121,6 +122,7 @@ pub fn get_configuration_request<'a>(endpoint: &'a Endpoint, function: &Function
         connect_timeout_ms: crate::aws::CONNECT_TIMEOUT_MS,
         read_timeout_ms: CONTROL_READ_TIMEOUT_MS,
         repeat: Repeat::Safe,
+        returns_credentials: false,
     }
 }
 

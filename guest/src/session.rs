@@ -71,8 +71,11 @@ impl<'a> Session<'a> {
     }
 }
 
-impl Host for Session<'_> {
-    fn send(&mut self, request: &Request) -> Result<Response, HttpError> {
+impl Session<'_> {
+    /// Sends `request`, logging it and its answer when the HTTP log is on; the answer's body
+    /// only when `body_loggable` (never for credentials, which are read before their secrets
+    /// are registered).
+    fn exchange(&mut self, request: &Request, body_loggable: bool) -> Result<Response, HttpError> {
         if self.settings.http_log == HttpLog::Off {
             return self.inner.send(request);
         }
@@ -91,12 +94,18 @@ impl Host for Session<'_> {
         let line = match &result {
             Ok(response) => {
                 let id = crate::aws::request_id(response).unwrap_or_else(|| "none".to_owned());
+                let body = if body_loggable {
+                    self.body(&response.body)
+                } else if self.settings.http_log == HttpLog::Bodies {
+                    "\n  body: (not logged: it carries credentials)".to_owned()
+                } else {
+                    String::new()
+                };
                 format!(
-                    "HTTP ← {} in {elapsed} ms, request id {id} ({}){}{}",
+                    "HTTP ← {} in {elapsed} ms, request id {id} ({}){}{body}",
                     response.status,
                     request.label,
                     self.headers(&response.headers),
-                    self.body(&response.body)
                 )
             }
             Err(error) => format!(
@@ -107,6 +116,15 @@ impl Host for Session<'_> {
         };
         self.inner.log(LogLevel::Debug, &line);
         result
+    }
+}
+
+impl Host for Session<'_> {
+    fn send(&mut self, request: &Request) -> Result<Response, HttpError> {
+        self.exchange(request, true)
+    }
+    fn send_for_credentials(&mut self, request: &Request) -> Result<Response, HttpError> {
+        self.exchange(request, false)
     }
     fn variable(&mut self, name: &str) -> Option<String> {
         self.inner.variable(name)

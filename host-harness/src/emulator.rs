@@ -20,6 +20,8 @@ use std::time::Duration;
 
 use lambda_invoke_sigv4 as sigv4;
 
+/// The session token the emulated instance metadata service hands out (IMDSv2).
+pub const IMDS_TOKEN: &str = "imds-session-token-0123456789";
 /// The account id of emulated functions.
 pub const ACCOUNT: &str = "123456789012";
 /// The largest request the emulator reads.
@@ -896,20 +898,19 @@ fn imds(request: &RecordedRequest, config: &Config) -> Answer {
     let Some(imds) = &config.imds else {
         return text(404, "");
     };
-    const TOKEN: &str = "imds-session-token-0123456789";
     if request.path == "/latest/api/token" {
         return match (
             request.method.as_str(),
             imds.v2,
             request.header("x-aws-ec2-metadata-token-ttl-seconds"),
         ) {
-            ("PUT", true, Some(_)) => text(200, TOKEN),
+            ("PUT", true, Some(_)) => text(200, IMDS_TOKEN),
             ("PUT", true, None) => text(400, "missing TTL"),
             _ => text(403, ""),
         };
     }
     match request.header("x-aws-ec2-metadata-token") {
-        Some(TOKEN) => {}
+        Some(IMDS_TOKEN) => {}
         Some(_) => return text(401, ""),
         None if imds.v1 => {}
         None => return text(401, ""),

@@ -76,7 +76,7 @@ pub(crate) fn provide(host: &mut dyn Host, _: &Context<'_>) -> Result<Credential
         connect_timeout_ms: TIMEOUT_MS,
         read_timeout_ms: TIMEOUT_MS,
     };
-    let response = host.send(&request).map_err(|e| {
+    let response = host.send_for_credentials(&request).map_err(|e| {
         SourceError::Broken(format!(
             "{source}: no answer from {url}: {}",
             crate::task::describe_http_error(&e)

@@ -100,7 +100,7 @@ impl Session {
                 value: token.clone(),
             });
         }
-        host.send(&Request {
+        host.send_for_credentials(&Request {
             label: "instance metadata".to_owned(),
             method,
             url: format!("{}{path}", self.endpoint),

@@ -50,6 +50,7 @@ pub(crate) fn credentials(
         connect_timeout_ms: CONNECT_TIMEOUT_MS,
         read_timeout_ms: READ_TIMEOUT_MS,
         repeat: Repeat::Safe,
+        returns_credentials: true,
     };
     let answer = match signing {
         Some(credentials) => aws::send(host, &request, credentials, region, "sts")?,
