@@ -229,34 +229,75 @@ fn github_actions_masks_first_and_writes_outputs_and_a_summary() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Commands a hostile function puts in its error type, message and payload (which the emulated
+/// function also writes to its log): each would act if printed as it is.
+const HOSTILE_TYPE: &str = "##vso[task.setvariable variable=PWNED]1";
+const HOSTILE_MESSAGE: &str = "x\r::add-mask::everything\n  ::set-output name=PWNED::1 ##[error]fake";
+
 #[test]
 fn text_from_a_function_cannot_issue_ci_commands() {
-    let emulator = emulator();
-    let hostile = "##vso[task.setvariable variable=PWNED]1\n::set-output name=PWNED::1";
-    let payload = serde_json::json!({ "x": hostile }).to_string();
-    for (env, forbidden) in [
-        (
-            env_with(&[("TF_BUILD", "True")]),
-            "\n##vso[task.setvariable variable=PWNED",
-        ),
-        (env_with(&[("GITHUB_ACTIONS", "true")]), "\n::set-output"),
+    let mut config = config();
+    config.functions.push(Function::new(
+        "hostile",
+        Behaviour::Fail {
+            error_type: HOSTILE_TYPE.to_owned(),
+            error_message: HOSTILE_MESSAGE.to_owned(),
+        },
+    ));
+    let emulator = Emulator::start(config).unwrap();
+    let dir = std::env::temp_dir().join(format!("lambda-invoke-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let github_output = dir.join("output");
+    let github = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_OUTPUT", github_output.to_str().unwrap()),
+    ];
+    for (env, convention) in [
+        (env_with(&[("TF_BUILD", "True")]), "azure"),
+        (env_with(&github), "github"),
     ] {
-        let run = cli(
-            &args(
-                &emulator,
-                "bad\n##vso[task.complete result=Succeeded;]name",
-                &["--payload", &payload],
-            ),
-            &env,
-        );
-        assert_eq!(run.code, ExitCode::InvalidInput);
-        assert!(
-            !run.stdout.contains("\n##vso[task.complete result=Succeeded"),
-            "{}",
-            run.stdout
-        );
-        assert!(!run.stdout.contains(forbidden), "{}", run.stdout);
+        // Payload, log tail and error message on stdout, in text and in JSON, failing or not.
+        for extra in [
+            &["--log-type", "Tail"][..],
+            &["--log-type", "Tail", "--json"],
+            &["--log-type", "Tail", "--no-fail-on-function-error", "--debug"],
+            &["--log-type", "Tail", "--http-log", "bodies"],
+        ] {
+            let run = cli(&args(&emulator, "hostile", extra), &env);
+            assert!(
+                matches!(run.code, ExitCode::FunctionError | ExitCode::Success),
+                "{convention} {extra:?}: {:?}\n{}",
+                run.code,
+                run.stderr
+            );
+            assert!(
+                run.stdout.contains("set-output"),
+                "the text is shown: {}",
+                run.stdout
+            );
+            for line in run.stdout.split(['\n', '\r']) {
+                let issues_command = match convention {
+                    // The agent finds `##vso[` anywhere; ours only ever start a line.
+                    "azure" => {
+                        line.match_indices("##vso[").any(|(at, _)| at > 0) || line.contains("##[error]")
+                    }
+                    // The runner trims, then looks for `::`; legacy `##[` anywhere.
+                    _ => {
+                        (line.trim_start().starts_with("::") && !line.starts_with("::"))
+                            || line.trim_start().starts_with("::add-mask::everything")
+                            || line.trim_start().starts_with("::set-output")
+                            || line.contains("##[")
+                    }
+                };
+                assert!(
+                    !issues_command,
+                    "{convention} {extra:?}: a command in the function's text: {line:?}\n{}",
+                    run.stdout
+                );
+            }
+        }
     }
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

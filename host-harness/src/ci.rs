@@ -38,11 +38,69 @@ impl Convention {
     }
 }
 
+/// A zero-width space: inserted into a command marker, it keeps the text readable and the marker
+/// inert.
+const BREAK: &[u8] = "\u{200B}".as_bytes();
+
+/// Makes text that is not ours (a function's payload or log tail, a server's message) inert on
+/// a CI system's stdout, where the agent looks for commands:
+///
+/// - Azure Pipelines finds `##vso[` anywhere in a line, and formatting commands (`##[error]`,
+///   `##[group]`) too: every `##vso[` and `##[` is broken up.
+/// - GitHub Actions finds a workflow command in a line that starts with `::` once leading
+///   whitespace is trimmed, and the legacy `##[` form anywhere; lines end at `\n` or `\r`:
+///   such a `::` and every `##[` are broken up.
+///
+/// Plain output is returned as it is.
+pub fn inert(convention: Convention, text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut line_start = true;
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        let marker = match convention {
+            Convention::Plain => false,
+            Convention::Azure => rest.starts_with(b"##vso[") || rest.starts_with(b"##["),
+            Convention::GitHub => rest.starts_with(b"##[") || (line_start && rest.starts_with(b"::")),
+        };
+        if marker {
+            out.push(rest[0]);
+            out.extend_from_slice(BREAK);
+            i += 1;
+            line_start = false;
+            continue;
+        }
+        let byte = text[i];
+        out.push(byte);
+        line_start = match byte {
+            b'\n' | b'\r' => true,
+            b' ' | b'\t' => line_start,
+            _ => false,
+        };
+        i += 1;
+    }
+    out
+}
+
+/// [`inert`] for text.
+pub fn inert_text(convention: Convention, text: &str) -> String {
+    // Breaks are inserted between ASCII bytes only: the result is UTF-8 whenever the input is.
+    String::from_utf8(inert(convention, text.as_bytes()))
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// Escapes the data of an Azure logging command (after `]`).
 pub fn azure_data(text: &str) -> String {
     text.replace('%', "%AZP25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
+}
+
+/// The data of an Azure logging command that shows a message (`task.logissue`, `task.complete`,
+/// `##[debug]`): escaped, and [`inert`] as well, since the message may quote a function or a
+/// server. (Values of `task.setvariable` and `task.setsecret` are data only, kept exact.)
+pub fn azure_message(text: &str) -> String {
+    inert_text(Convention::Azure, &azure_data(text))
 }
 
 /// Escapes a property value of an Azure logging command (inside `[...]`).
@@ -53,6 +111,12 @@ pub fn azure_property(text: &str) -> String {
 /// Escapes the data of a GitHub workflow command (after `::`).
 pub fn github_data(text: &str) -> String {
     text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// The data of a GitHub workflow command that shows a message (`::error::`, `::warning::`,
+/// `::debug::`, `::group::`): escaped, and [`inert`] as well.
+pub fn github_message(text: &str) -> String {
+    inert_text(Convention::GitHub, &github_data(text))
 }
 
 /// Escapes a property value of a GitHub workflow command.
@@ -127,6 +191,22 @@ mod tests {
             Convention::Plain
         );
         assert_eq!(Convention::detect(&env(&[])), Convention::Plain);
+    }
+
+    #[test]
+    fn untrusted_text_issues_no_command() {
+        let hostile = "ok ##vso[task.setvariable variable=X]1\n  ::add-mask::x\r::error::y ##[error]z";
+        assert_eq!(
+            inert_text(Convention::Azure, hostile),
+            "ok #\u{200B}#vso[task.setvariable variable=X]1\n  ::add-mask::x\r::error::y #\u{200B}#[error]z"
+        );
+        assert_eq!(
+            inert_text(Convention::GitHub, hostile),
+            "ok ##vso[task.setvariable variable=X]1\n  :\u{200B}:add-mask::x\r:\u{200B}:error::y #\u{200B}#[error]z"
+        );
+        assert_eq!(inert_text(Convention::Plain, hostile), hostile);
+        // A `::` that does not start a line is no command, and bytes stay bytes.
+        assert_eq!(inert(Convention::GitHub, b"a::b\xff"), b"a::b\xff");
     }
 
     #[test]

@@ -539,28 +539,31 @@ impl Reporter for ConsoleReporter {
         match self.convention {
             Convention::Azure => {
                 let line = match level {
-                    LogLevel::Debug => format!("##[debug]{}", ci::azure_data(message)),
+                    // Not a `##vso[` command: the agent would find one in its data.
+                    LogLevel::Debug => format!("##[debug]{}", ci::azure_message(message)),
                     LogLevel::Warning => {
-                        format!("##vso[task.logissue type=warning]{}", ci::azure_data(message))
+                        format!("##vso[task.logissue type=warning]{}", ci::azure_message(message))
                     }
-                    LogLevel::Error => format!("##vso[task.logissue type=error]{}", ci::azure_data(message)),
-                    _ => neutralize(message, "##"),
+                    LogLevel::Error => {
+                        format!("##vso[task.logissue type=error]{}", ci::azure_message(message))
+                    }
+                    _ => ci::inert_text(Convention::Azure, message),
                 };
                 self.io.line(&line);
             }
             Convention::GitHub => {
                 let line = match level {
-                    LogLevel::Debug => format!("::debug::{}", ci::github_data(message)),
-                    LogLevel::Warning => format!("::warning::{}", ci::github_data(message)),
-                    LogLevel::Error => format!("::error::{}", ci::github_data(message)),
+                    LogLevel::Debug => format!("::debug::{}", ci::github_message(message)),
+                    LogLevel::Warning => format!("::warning::{}", ci::github_message(message)),
+                    LogLevel::Error => format!("::error::{}", ci::github_message(message)),
                     _ => match message.split_once('\n') {
                         // A multi-line message (the log tail) goes in a collapsible group.
                         Some((title, body)) => format!(
                             "::group::{}\n{}\n::endgroup::",
-                            ci::github_data(title),
-                            neutralize(body, "::")
+                            ci::github_message(title),
+                            ci::inert_text(Convention::GitHub, body)
                         ),
-                        None => neutralize(message, "::"),
+                        None => ci::inert_text(Convention::GitHub, message),
                     },
                 };
                 self.io.line(&line);
@@ -577,21 +580,6 @@ impl Reporter for ConsoleReporter {
             }
         }
     }
-}
-
-/// Plain text on a CI system's stdout: any line that would start like a command is indented, so
-/// a function's log or a server's message cannot issue commands.
-fn neutralize(text: &str, command: &str) -> String {
-    text.lines()
-        .map(|line| {
-            if line.trim_start().starts_with(command) {
-                format!(" {line}")
-            } else {
-                line.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Output variables besides the payload, from the outcome.
@@ -683,11 +671,13 @@ fn print_report(
                 }),
             );
         }
-        io.out(format!("{}\n", serde_json::Value::Object(object)).as_bytes());
+        // The payload and messages in it are the function's: inert under a CI convention.
+        let json = format!("{}\n", serde_json::Value::Object(object));
+        io.out(&ci::inert(convention, json.as_bytes()));
     } else if let Some(o) = outcome
         && !o.payload.is_empty()
     {
-        let mut payload = secrets.mask_bytes(&o.payload);
+        let mut payload = ci::inert(convention, &secrets.mask_bytes(&o.payload));
         payload.push(b'\n');
         io.out(&payload);
     }
@@ -698,7 +688,7 @@ fn print_report(
                 (Some(message), _) => {
                     io.line(&format!(
                         "##vso[task.logissue type=error]{}",
-                        ci::azure_data(message)
+                        ci::azure_message(message)
                     ));
                     ("Failed", message.clone())
                 }
@@ -710,14 +700,14 @@ fn print_report(
             };
             io.line(&format!(
                 "##vso[task.complete result={result};]{}",
-                ci::azure_data(&message)
+                ci::azure_message(&message)
             ));
         }
         Convention::GitHub => {
             if let Some(message) = &failure {
                 io.line(&format!(
                     "::error title=lambda-invoke::{}",
-                    ci::github_data(message)
+                    ci::github_message(message)
                 ));
             }
             if let Some(path) = io.env.get("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
