@@ -50,6 +50,15 @@ pub const DEFAULT_FILES: &[&str] = &["~/.aws/config", "~/.aws/credentials"];
 pub const IMDS_ENDPOINT: &str = "http://169.254.169.254";
 /// The ECS container credentials address.
 pub const ECS_CREDENTIALS_ENDPOINT: &str = "http://169.254.170.2";
+/// The link-local addresses of the metadata services that speak plain http: EC2 instance
+/// metadata (IPv4, IPv6), ECS container credentials, EKS Pod Identity (IPv4, IPv6).
+pub const METADATA_ADDRESSES: &[&str] = &[
+    "169.254.169.254",
+    "fd00:ec2::254",
+    "169.254.170.2",
+    "169.254.170.23",
+    "fd00:ec2::23",
+];
 
 /// The services the task calls; their regional endpoints are allowed by default.
 const SERVICE_PREFIXES: &[&str] = &["lambda", "lambda-fips", "sts", "sts-fips"];
@@ -177,15 +186,20 @@ impl Policy {
                 let _ = policy.allow_endpoint_url(url);
             }
         }
+        // Metadata services: plain http to their own addresses (or loopback), https elsewhere;
+        // the component applies the same rule, but the sandbox does not rely on it.
+        let mut allow_metadata = |url: &str| {
+            if policy.allow_plain_http_url(url).is_err() {
+                let _ = policy.allow_endpoint_url(url);
+            }
+        };
         if !get("AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-            let imds = get("AWS_EC2_METADATA_SERVICE_ENDPOINT").unwrap_or(IMDS_ENDPOINT);
-            let _ = policy.allow_plain_http_url(imds);
+            allow_metadata(get("AWS_EC2_METADATA_SERVICE_ENDPOINT").unwrap_or(IMDS_ENDPOINT));
         }
         if get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some() {
-            let _ = policy.allow_plain_http_url(ECS_CREDENTIALS_ENDPOINT);
+            allow_metadata(ECS_CREDENTIALS_ENDPOINT);
         } else if let Some(full) = get("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
-            // The component checks that plain http goes only to loopback or the agents' addresses.
-            let _ = policy.allow_plain_http_url(full);
+            allow_metadata(full);
         }
         policy.home = env.get("HOME").map(PathBuf::from);
         for name in FILE_VARIABLES {
@@ -199,10 +213,18 @@ impl Policy {
         policy
     }
 
-    /// Allows plain http (and https) to the host and port of `url`, for link-local metadata
-    /// services.
+    /// Allows plain http (and https) to the host and port of `url`, which must be a loopback
+    /// address or one of the link-local metadata services' ([`METADATA_ADDRESSES`]): credentials
+    /// travel over plain http nowhere else.
     pub fn allow_plain_http_url(&mut self, url: &str) -> Result<&mut Self, String> {
         let target = Target::parse(url).map_err(|why| format!("URL \"{url}\" is invalid: {why}"))?;
+        if !target.is_loopback() && !METADATA_ADDRESSES.contains(&target.host.as_str()) {
+            return Err(format!(
+                "URL \"{url}\" is refused over plain http: only loopback and the metadata \
+                 addresses ({}) are; use https",
+                METADATA_ADDRESSES.join(", ")
+            ));
+        }
         self.allowed_hosts.insert(AllowedHost {
             host: target.host,
             port: Some(target.port),
@@ -442,6 +464,45 @@ mod tests {
             let Refusal(message) = p.check_request(refused).unwrap_err();
             assert!(message.contains(why), "{refused}: {message}");
         }
+    }
+
+    #[test]
+    fn metadata_services_get_plain_http_only_at_their_own_addresses() {
+        let env = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let p = Policy::for_environment(&env(&[(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://169.254.170.23/v1/credentials",
+        )]));
+        assert_eq!(p.check_request("http://169.254.170.23/v1/credentials"), Ok(()));
+        assert_eq!(p.check_request("http://169.254.169.254/latest/api/token"), Ok(()));
+        // A name that merely looks like an address, or any remote host: no plain http, whatever
+        // the component would have decided.
+        for url in ["http://127.evil.example/c", "http://creds.example:8080/c"] {
+            let p = Policy::for_environment(&env(&[
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ]));
+            let Refusal(message) = p.check_request(url).unwrap_err();
+            assert!(message.contains("plain http"), "{url}: {message}");
+        }
+        let p = Policy::for_environment(&env(&[(
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            "http://metadata.evil.example",
+        )]));
+        assert!(
+            p.check_request("http://metadata.evil.example/latest/api/token")
+                .is_err()
+        );
+        assert!(
+            Policy::default()
+                .allow_plain_http_url("http://10.0.0.1/")
+                .is_err()
+        );
     }
 
     #[test]

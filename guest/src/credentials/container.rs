@@ -100,11 +100,13 @@ fn check_full_uri(url: &str) -> Result<(), SourceError> {
         ))
     })?;
     let host = endpoint.host.as_str();
-    let allowed_http = host == "localhost"
+    // Addresses, not names that look like them: `127.evil.example` is a remote host.
+    let loopback = host == "localhost"
         || host == "[::1]"
-        || host.starts_with("127.")
-        || host == ECS_HOST
-        || EKS_HOSTS.contains(&host);
+        || host
+            .parse::<core::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let allowed_http = loopback || host == ECS_HOST || EKS_HOSTS.contains(&host);
     if endpoint.scheme == Scheme::Http && !allowed_http {
         return Err(SourceError::Broken(format!(
             "AWS_CONTAINER_CREDENTIALS_FULL_URI \"{url}\" must use https, or http to a loopback address, \
@@ -131,7 +133,14 @@ mod tests {
         ] {
             assert!(check_full_uri(ok).is_ok(), "{ok}");
         }
-        for bad in ["http://10.0.0.1/c", "http://evil.example/c", "ftp://x/"] {
+        for bad in [
+            "http://10.0.0.1/c",
+            "http://evil.example/c",
+            "ftp://x/",
+            "http://127.evil.example/c",
+            "http://127.0.0.1.evil.example/c",
+            "http://169.254.170.2.evil.example/c",
+        ] {
             assert!(check_full_uri(bad).is_err(), "{bad}");
         }
     }
