@@ -409,3 +409,46 @@ fn http_debug_log_redacts_credentials_and_shows_bodies_only_when_asked() {
         "off by default"
     );
 }
+
+#[test]
+fn huge_hostile_error_bodies_are_a_service_error_not_a_trap() {
+    // Under the default limits (16 MiB of answer, 64 MiB of guest memory): a body of a million
+    // repeated keys, and one of invalid UTF-8 (which triples in size when replaced).
+    let repeated = format!("{{{}\"message\":\"m\"}}", "\"\":0,".repeat(1_200_000));
+    let invalid = vec![0xff_u8; (16 << 20) - 4096];
+    for body in [repeated.into_bytes(), invalid] {
+        let emulator = emulator();
+        emulator.push_fault(respond(
+            400,
+            &[("x-amzn-ErrorType", "InvalidRequestContentException")],
+            &body,
+        ));
+        let report = run(&emulator, SYNC, |_| {});
+        assert_eq!(report.exit_code(), ExitCode::ServiceError, "{}", message(&report));
+        assert!(
+            message(&report).contains("InvalidRequestContentException"),
+            "{}",
+            message(&report)
+        );
+        assert_eq!(invocations(&emulator), 1);
+    }
+}
+
+#[test]
+fn a_huge_payload_that_is_not_utf8_is_returned_without_an_output_variable() {
+    let emulator = emulator();
+    let payload = vec![0xff_u8; 10 << 20];
+    emulator.push_fault(respond(200, &[], &payload));
+    let report = run(&emulator, SYNC, |t| {
+        t.input.output_variable = Some("OUT".to_owned())
+    });
+    let outcome = report.result.as_ref().expect("an outcome");
+    assert_eq!(outcome.payload.len(), payload.len(), "nothing is lost");
+    assert!(report.outputs.is_empty());
+    assert!(
+        logged(&report, "output variable OUT is not set"),
+        "{:?}",
+        report.logs
+    );
+    assert_eq!(invocations(&emulator), 1);
+}

@@ -289,12 +289,20 @@ pub fn request_id(response: &Response) -> Option<String> {
 
 /// The longest piece of an unexpected body quoted in a message.
 const QUOTE_LIMIT: usize = 300;
+/// The most bytes of an answer read as text (XML documents, messages): AWS's are a few KB, and
+/// a hostile one must not cost the component its memory (invalid bytes triple in size).
+pub const TEXT_LIMIT: usize = 64 << 10;
+
+/// The start of `body` (at most [`TEXT_LIMIT`] bytes) as text, invalid bytes replaced.
+pub fn body_text(body: &[u8]) -> String {
+    String::from_utf8_lossy(&body[..body.len().min(TEXT_LIMIT)]).into_owned()
+}
 
 /// Interprets an error answer. The code comes from `x-amzn-ErrorType`, else from the body
 /// (`__type`/`code` in JSON, `<Code>` in XML); the message from the body. A body in no known
 /// format is quoted (shortened) so that a proxy's error page is still visible.
 pub fn service_error(response: &Response) -> ServiceError {
-    let body = String::from_utf8_lossy(&response.body);
+    let body = body_text(&response.body);
     let fields = Fields::of(&response.body);
     let json_field = |names: &[&str]| fields.string(names);
     let code = header(response, "x-amzn-errortype")

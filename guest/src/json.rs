@@ -113,6 +113,11 @@ pub fn json_string(text: &str) -> String {
     out
 }
 
+/// The most top-level keys [`Fields`] keeps (AWS answers have a handful).
+const MAX_FIELDS: usize = 64;
+/// The longest top-level key [`Fields`] keeps.
+const MAX_KEY: usize = 64;
+
 /// A top-level value worth keeping: a string or a non-negative integer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Scalar {
@@ -233,8 +238,10 @@ impl Scanner<'_> {
     /// decoded into `fields`.
     fn value(&mut self, mut fields: Option<&mut Vec<(String, Scalar)>>) -> Result<(), JsonError> {
         let mut open: Vec<u8> = Vec::new();
+        // Whether the value of the current top-level key is kept (see below).
+        let mut keep = true;
         loop {
-            let top_level = fields.as_deref_mut().filter(|_| open.len() == 1);
+            let top_level = fields.as_deref_mut().filter(|_| open.len() == 1 && keep);
             let opened = match self.skip_whitespace() {
                 None => return Err(self.error_ahead(EOF_WHILE_PARSING_VALUE)),
                 Some(b'n') => self.ident(b"null").map(|()| false)?,
@@ -315,7 +322,19 @@ impl Scanner<'_> {
                 match fields.as_deref_mut().filter(|_| open.len() == 1) {
                     Some(fields) => {
                         let key = self.decoded_string()?;
-                        fields.push((key, Scalar::Other));
+                        // One entry per key (the last value wins) and a bounded number of
+                        // short keys: a hostile body of a million keys costs no memory.
+                        keep = true;
+                        match fields.iter().position(|(k, _)| *k == key) {
+                            Some(at) => {
+                                let (key, _) = fields.remove(at);
+                                fields.push((key, Scalar::Other));
+                            }
+                            None if fields.len() < MAX_FIELDS && key.len() <= MAX_KEY => {
+                                fields.push((key, Scalar::Other));
+                            }
+                            None => keep = false,
+                        }
                     }
                     None => self.string(None)?,
                 }
@@ -569,6 +588,8 @@ mod tests {
             None
         );
         assert_eq!(Fields::of(br#"{"a":1,"a":2}"#).u64("a"), Some(2));
+        // The last value wins, even when it is not a string or an integer.
+        assert_eq!(Fields::of(br#"{"a":"x","a":[1]}"#).string(&["a"]), None);
         for not_an_object in [
             &b"[1]"[..],
             b"nope",
@@ -589,6 +610,27 @@ mod tests {
             Some("x")
         );
         assert_eq!(show_char(' '), "' '");
+    }
+
+    #[test]
+    fn a_hostile_object_costs_no_memory_beyond_its_distinct_short_keys() {
+        // A million repeats of one key: one entry.
+        let repeated = format!("{{{}\"message\":\"last\"}}", "\"\":0,".repeat(1_000_000));
+        let f = Fields::of(repeated.as_bytes());
+        assert_eq!(f.0.len(), 2);
+        assert_eq!(f.string(&["message"]).as_deref(), Some("last"));
+        // Many distinct keys: at most MAX_FIELDS kept, and later known keys still read when
+        // they came early.
+        let mut many = String::from("{\"message\":\"first\"");
+        for i in 0..10_000 {
+            many.push_str(&format!(",\"k{i}\":{i}"));
+        }
+        many.push_str(",\"Timeout\":7}");
+        let f = Fields::of(many.as_bytes());
+        assert_eq!(f.0.len(), MAX_FIELDS);
+        assert_eq!(f.string(&["message"]).as_deref(), Some("first"));
+        assert_eq!(f.u64("Timeout"), None, "beyond the cap, not read");
+        assert_eq!(f.u64("k3"), Some(3));
         assert_eq!(show_char('\n'), "U+000A");
     }
 

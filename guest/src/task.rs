@@ -225,6 +225,15 @@ fn set_output(
     }
     let value = match core::str::from_utf8(&outcome.payload) {
         Ok(text) => text.to_owned(),
+        // Replacing invalid bytes may triple the size: only for what Lambda can return.
+        Err(_) if outcome.payload.len() > crate::payload::MAX_SYNC_PAYLOAD => {
+            host.warn(&format!(
+                "output variable {name} is not set: the function's output is {} bytes that are \
+                 not UTF-8, more than Lambda returns",
+                outcome.payload.len()
+            ));
+            return Ok(());
+        }
         Err(_) => {
             host.warn(&format!(
                 "the function's output is not UTF-8; output variable {name} gets it with \

@@ -86,7 +86,7 @@ pub(crate) fn provide(host: &mut dyn Host, _: &Context<'_>) -> Result<Credential
         return Err(SourceError::Broken(format!(
             "{source}: {url} answered HTTP {}: {}",
             response.status,
-            crate::aws::quote(&String::from_utf8_lossy(&response.body))
+            crate::aws::quote(&crate::aws::body_text(&response.body))
         )));
     }
     from_json(host, &source, &response.body)

@@ -79,7 +79,7 @@ pub(crate) fn credentials(
             e.code, e.status, e.message
         )));
     }
-    let xml = String::from_utf8_lossy(&response.body);
+    let xml = crate::aws::body_text(&response.body);
     let credentials = from_keys(
         host,
         source,
