@@ -24,7 +24,7 @@
 //! that dropped the request; ureq 3 never retries, and neither does this module.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -686,6 +686,31 @@ impl Resolver for SetupPhase<DefaultResolver> {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        // An address needs no lookup. ureq resolves before it looks for a pooled connection,
+        // and with a timeout it does so on a new thread: for an IP literal that thread costs
+        // more than the whole exchange on a kept-alive connection.
+        let literal = uri.host().and_then(|host| {
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<IpAddr>()
+                .ok()
+        });
+        let port = uri.port_u16().or_else(|| match uri.scheme() {
+            Some(scheme) if *scheme == Scheme::HTTPS => Some(443),
+            Some(scheme) if *scheme == Scheme::HTTP => Some(80),
+            _ => None,
+        });
+        if let (Some(ip), Some(port)) = (literal, port)
+            && config
+                .ip_family()
+                .keep_wanted(std::iter::once(SocketAddr::new(ip, port)))
+                .next()
+                .is_some()
+        {
+            let mut addresses = self.empty();
+            addresses.push(SocketAddr::new(ip, port));
+            return Ok(addresses);
+        }
         self.0.resolve(uri, config, timeout).map_err(SetupFailed::wrap)
     }
 

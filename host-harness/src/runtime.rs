@@ -1136,3 +1136,20 @@ impl wit_env::Host for RunState {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The release component's budget (issue 6): the embedded component is built with the
+    /// release profile `guest` in every build, so every `cargo test` checks it.
+    #[test]
+    fn the_embedded_component_fits_its_size_budget() {
+        const BUDGET: usize = 200 * 1024;
+        assert!(
+            EMBEDDED_COMPONENT.len() <= BUDGET,
+            "the component is {} bytes, over its {BUDGET}-byte budget",
+            EMBEDDED_COMPONENT.len()
+        );
+    }
+}
