@@ -358,6 +358,20 @@ fn invalid_inputs_send_nothing_and_name_the_input() {
             Box::new(|i| i.endpoint_url = Some("ftp://127.0.0.1".into())),
         ),
         ("region", Box::new(|i| i.region = Some("us_east_1".into()))),
+        (
+            "function-name",
+            Box::new(|i| i.function_name = "arn:aws-cn:lambda:us-east-1:123456789012:function:f".into()),
+        ),
+        (
+            "payload",
+            Box::new(|i| {
+                i.invocation_type = lambda_invoke::InvocationType::Event;
+                i.payload = format!("\"{}\"", "x".repeat(1024 * 1024));
+            }),
+        ),
+        ("qualifier", Box::new(|i| i.qualifier = Some("q".repeat(129)))),
+        ("read-timeout-ms", Box::new(|i| i.read_timeout_ms = Some(0))),
+        ("max-attempts", Box::new(|i| i.max_attempts = Some(0))),
     ];
     for (expected_input, change) in cases {
         let mut input = input(&emulator, "echo");
@@ -383,6 +397,40 @@ fn invalid_inputs_send_nothing_and_name_the_input() {
         emulator.requests().is_empty(),
         "invalid input must not cost a request"
     );
+}
+
+#[test]
+fn invalid_endpoint_settings_stop_before_any_credential_request() {
+    // A role to assume would call STS first: a bad endpoint setting must stop the run before.
+    let emulator = emulator();
+    let settings: [(&str, Option<&str>, &[(&str, &str)]); 3] = [
+        ("endpoint-url", Some("ftp://127.0.0.1/"), &[]),
+        ("endpoint-url", None, &[("AWS_USE_FIPS_ENDPOINT", "maybe")]),
+        ("endpoint-url", None, &[("AWS_ENDPOINT_URL_LAMBDA", "not a url")]),
+    ];
+    for (expected_input, endpoint_url, env) in settings {
+        let mut input = input(&emulator, "echo");
+        input.endpoint_url = endpoint_url.map(str::to_owned);
+        let mut connection = example_connection();
+        connection.assume_role = Some(lambda_invoke::AssumeRole {
+            role_arn: "arn:aws:iam::123456789012:role/deploy".to_owned(),
+            ..Default::default()
+        });
+        input.credentials = Some(connection);
+        let mut task = task(&emulator, input);
+        task.environment = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .chain([("AWS_ENDPOINT_URL_STS".to_owned(), emulator.endpoint_url())])
+            .collect();
+        let report = runtime().run(task);
+        let Err(Failure::Task(TaskError::InvalidInput { input, message })) = &report.result else {
+            panic!("{endpoint_url:?} {env:?}: {:?}", report.result);
+        };
+        assert_eq!(input, expected_input, "{message}");
+        assert_eq!(report.http_calls, 0, "{message}");
+    }
+    assert!(emulator.requests().is_empty(), "no STS call either");
 }
 
 #[test]
@@ -669,4 +717,27 @@ fn regional_endpoints_follow_the_partition_rules() {
             .to_string()
             .contains("no dual-stack endpoints")
     );
+}
+
+#[test]
+fn legacy_payload_mode_sends_what_the_original_task_sent() {
+    let emulator = emulator();
+    for (given, received) in [
+        ("hello world", "\"hello world\""),
+        ("42", "\"42\""),
+        ("{\"a\":1}", "{\"a\":1}"),
+    ] {
+        let mut input = input(&emulator, "echo");
+        input.payload = given.to_owned();
+        input.payload_mode = lambda_invoke::PayloadMode::Legacy;
+        let report = run_with_example_keys(&emulator, input);
+        assert_eq!(outcome(&report).payload, received.as_bytes(), "{given}");
+    }
+    let mut input = input(&emulator, "echo");
+    input.payload = "{bad}".to_owned();
+    input.payload_mode = lambda_invoke::PayloadMode::Legacy;
+    let before = emulator.requests().len();
+    let report = run_with_example_keys(&emulator, input);
+    assert_eq!(report.exit_code(), ExitCode::InvalidInput);
+    assert_eq!(emulator.requests().len(), before, "nothing sent for invalid JSON");
 }

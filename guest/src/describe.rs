@@ -41,7 +41,7 @@ const INPUTS: &[Row] = &[
         Some("json"),
         &["json", "legacy"],
         false,
-        "json: the payload must be valid JSON. legacy: text that is not JSON is sent as a JSON string, as the original task did.",
+        "json: the payload must be valid JSON. legacy: as the original task, text that does not start and end like a JSON object, array or string is sent as a JSON string.",
     ),
     (
         "invocation-type",

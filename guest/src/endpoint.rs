@@ -175,14 +175,30 @@ fn env_flag(host: &mut dyn Host, name: &str) -> Result<bool, TaskError> {
     }
 }
 
-/// Resolves the endpoint of `service` (`lambda`, `sts`): the explicit URL first (the input, then
-/// `AWS_ENDPOINT_URL_{SERVICE}`, then `AWS_ENDPOINT_URL`), else the regional endpoint.
-pub fn resolve(
-    host: &mut dyn Host,
-    service: &str,
-    input: Option<&str>,
-    region: &str,
-) -> Result<Endpoint, TaskError> {
+/// The endpoint as configured, read before anything is sent: an explicit URL (already
+/// checked), or the variant of the regional endpoint, which needs the region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Configured {
+    /// The input, `AWS_ENDPOINT_URL_{SERVICE}` or `AWS_ENDPOINT_URL`.
+    Explicit(Endpoint),
+    /// The partition's regional endpoint, with FIPS and dual-stack as configured.
+    Regional(Variant),
+}
+
+impl Configured {
+    /// The endpoint of `service` in `region`.
+    pub fn for_region(&self, service: &str, region: &str) -> Result<Endpoint, TaskError> {
+        match self {
+            Configured::Explicit(endpoint) => Ok(endpoint.clone()),
+            Configured::Regional(variant) => regional(service, region, *variant),
+        }
+    }
+}
+
+/// Reads the endpoint configuration of `service` (`lambda`, `sts`): the explicit URL first (the
+/// input, then `AWS_ENDPOINT_URL_{SERVICE}`, then `AWS_ENDPOINT_URL`), else the regional
+/// endpoint's variant. Invalid settings are reported here, before any request.
+pub fn configure(host: &mut dyn Host, service: &str, input: Option<&str>) -> Result<Configured, TaskError> {
     let variant = Variant::from_env(host)?;
     let service_variable = format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase());
     let explicit = input
@@ -197,19 +213,29 @@ pub fn resolve(
             host.non_empty_env("AWS_ENDPOINT_URL")
                 .map(|url| (url, "environment variable AWS_ENDPOINT_URL".to_owned()))
         });
-    if let Some((url, source)) = explicit {
-        if variant.fips || variant.dual_stack {
-            return Err(invalid_input(
-                "endpoint-url",
-                format!(
-                    "an explicit endpoint ({source}) cannot be combined with \
-                     AWS_USE_FIPS_ENDPOINT or AWS_USE_DUALSTACK_ENDPOINT: drop one of them"
-                ),
-            ));
-        }
-        return parse(url.trim(), source);
+    let Some((url, source)) = explicit else {
+        return Ok(Configured::Regional(variant));
+    };
+    if variant.fips || variant.dual_stack {
+        return Err(invalid_input(
+            "endpoint-url",
+            format!(
+                "an explicit endpoint ({source}) cannot be combined with \
+                 AWS_USE_FIPS_ENDPOINT or AWS_USE_DUALSTACK_ENDPOINT: drop one of them"
+            ),
+        ));
     }
-    regional(service, region, variant)
+    parse(url.trim(), source).map(Configured::Explicit)
+}
+
+/// Resolves the endpoint of `service` in `region`: [`configure`], then [`Configured::for_region`].
+pub fn resolve(
+    host: &mut dyn Host,
+    service: &str,
+    input: Option<&str>,
+    region: &str,
+) -> Result<Endpoint, TaskError> {
+    configure(host, service, input)?.for_region(service, region)
 }
 
 /// The regional endpoint of `service` in `region`.

@@ -100,6 +100,14 @@ pub fn parse(function_name: &str, qualifier: Option<&str>) -> Result<FunctionRef
     if has_account && !has_function_keyword {
         return Err(invalid("an account id must be followed by \"function:\""));
     }
+    if let (Some(partition), Some(region)) = (&partition, &region) {
+        let expected = crate::endpoint::partition_of(region).id;
+        if partition != expected {
+            return Err(invalid(&format!(
+                "region {region} is in partition {expected}, not {partition}: correct the ARN"
+            )));
+        }
+    }
     let name = tokens.get(at).copied().unwrap_or_default();
     if name.is_empty() {
         return Err(invalid("the name part is empty"));
@@ -303,6 +311,14 @@ mod tests {
             ("f:a:b", "more ':'"),
             ("arn:aws:s3:::bucket", "arn:PARTITION:lambda"),
             ("arn:gcp:lambda:us-east-1:123456789012:function:f", "partition"),
+            (
+                "arn:aws-cn:lambda:us-east-1:123456789012:function:f",
+                "region us-east-1 is in partition aws, not aws-cn",
+            ),
+            (
+                "arn:aws:lambda:cn-north-1:123456789012:function:f",
+                "region cn-north-1 is in partition aws-cn, not aws",
+            ),
             ("arn:aws:lambda:us-east-1:function:f", "full ARN"),
             ("123456789012:f", "followed by \"function:\""),
             ("f:", "qualifier"),

@@ -11,8 +11,18 @@ pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
 /// The largest request payload of an asynchronous (`Event`) invocation (Lambda quotas: 1 MB).
 pub const MAX_EVENT_PAYLOAD: usize = 1024 * 1024;
 
+/// Whether the original task took `text` for JSON: trimmed, it starts with `"`, `{` or `[` and
+/// ends with `"`, `]` or `}` (its `TaskOperations.isJson`). Everything else (numbers, `true`,
+/// plain text) it sent as a JSON string.
+fn looks_like_json(text: &str) -> bool {
+    let text = text.trim();
+    text.starts_with(['"', '{', '[']) && text.ends_with(['"', ']', '}'])
+}
+
 /// Returns the request body for `payload`: empty for an empty payload, the JSON as given, or (in
-/// `legacy` mode) text that is not JSON encoded as a JSON string.
+/// `legacy` mode) text that the original task did not take for JSON encoded as a JSON string.
+/// What is sent as JSON must be JSON, in either mode: the original sent `{bad}` and let Lambda
+/// refuse it; here it is an error before anything is sent.
 pub fn prepare(
     payload: &str,
     mode: PayloadMode,
@@ -21,9 +31,12 @@ pub fn prepare(
     if payload.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let body = match (json::check(payload), mode) {
-        (Ok(()), _) => payload.as_bytes().to_vec(),
-        (Err(error), PayloadMode::Json) => {
+    if mode == PayloadMode::Legacy && !looks_like_json(payload) {
+        return within_limit(json_string(payload).into_bytes(), invocation_type);
+    }
+    let body = match json::check(payload) {
+        Ok(()) => payload.as_bytes().to_vec(),
+        Err(error) => {
             return Err(invalid_input(
                 "payload",
                 format!(
@@ -34,8 +47,12 @@ pub fn prepare(
                 ),
             ));
         }
-        (Err(_), PayloadMode::Legacy) => json_string(payload).into_bytes(),
     };
+    within_limit(body, invocation_type)
+}
+
+/// `body` if Lambda accepts its size for `invocation_type`.
+fn within_limit(body: Vec<u8>, invocation_type: InvocationType) -> Result<Vec<u8>, TaskError> {
     let (limit, kind) = match invocation_type {
         InvocationType::Event => (MAX_EVENT_PAYLOAD, "an Event invocation"),
         InvocationType::RequestResponse | InvocationType::DryRun => {
@@ -105,18 +122,27 @@ mod tests {
     }
 
     #[test]
-    fn legacy_mode_sends_text_as_a_json_string() {
-        let body = prepare(
-            "hello \"world\"",
-            PayloadMode::Legacy,
-            InvocationType::RequestResponse,
-        )
-        .unwrap();
-        assert_eq!(body, br#""hello \"world\"""#);
-        assert_eq!(
-            prepare("{\"a\":1}", PayloadMode::Legacy, InvocationType::RequestResponse).unwrap(),
-            b"{\"a\":1}"
-        );
+    fn legacy_mode_follows_the_original_task() {
+        let legacy = |text: &str| prepare(text, PayloadMode::Legacy, InvocationType::RequestResponse);
+        // Not taken for JSON by the original: sent as a JSON string, numbers and literals too.
+        for (text, sent) in [
+            ("hello \"world\"", r#""hello \"world\"""#),
+            ("42", r#""42""#),
+            ("true", r#""true""#),
+            ("null", r#""null""#),
+            ("{\"a\":1} trailing", r#""{\"a\":1} trailing""#),
+        ] {
+            assert_eq!(legacy(text).unwrap(), sent.as_bytes(), "{text}");
+        }
+        // Taken for JSON: sent as given, and so it must be JSON.
+        assert_eq!(legacy(" {\"a\":1} ").unwrap(), b" {\"a\":1} ");
+        assert_eq!(legacy("[1]").unwrap(), b"[1]");
+        assert_eq!(legacy("\"s\"").unwrap(), b"\"s\"");
+        let m = message(legacy("{bad}"));
+        assert!(m.contains("line 1, column 2"), "{m}");
+        // The size limit applies to what is sent.
+        let big = "x".repeat(MAX_EVENT_PAYLOAD);
+        assert!(prepare(&big, PayloadMode::Legacy, InvocationType::Event).is_err());
     }
 
     #[test]

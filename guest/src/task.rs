@@ -79,6 +79,7 @@ fn run_in(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
     let body = payload::prepare(&input.payload, input.payload_mode, input.invocation_type)?;
     let client_context = client_context::encode(input.client_context.as_deref())?;
     let output_variable = output_variable(input.output_variable.as_deref())?;
+    let endpoint = endpoint::configure(host, "lambda", input.endpoint_url.as_deref())?;
     let mut log_type = input.log_type;
     if input.read_timeout_ms == Some(0) {
         return Err(invalid_input(
@@ -95,7 +96,7 @@ fn run_in(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
     let region = region::resolve(host, input.region.as_deref(), function.region.as_deref())?;
     let credentials = credentials::resolve(host, &region.code, input.credentials.as_ref())?;
     host.info(&format!("Using credentials from {}", credentials.source));
-    let endpoint = endpoint::resolve(host, "lambda", input.endpoint_url.as_deref(), &region.code)?;
+    let endpoint = endpoint.for_region("lambda", &region.code)?;
     host.debug(&format!(
         "Region {} (from {}); endpoint {} (from {})",
         region.code,

@@ -101,7 +101,8 @@ struct InvokeArgs {
     /// Read the JSON payload from a file.
     #[arg(long, value_name = "PATH")]
     payload_file: Option<PathBuf>,
-    /// Send text that is not JSON as a JSON string, as the original Azure DevOps task did.
+    /// As the original Azure DevOps task: send text that does not start and end like a JSON
+    /// object, array or string (e.g. `hello`, `42`) as a JSON string.
     #[arg(long)]
     legacy_payload: bool,
     /// Synchronous, asynchronous or a permission check without running the function.
