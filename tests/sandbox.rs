@@ -277,3 +277,69 @@ fn a_header_over_the_size_limit_is_refused_before_any_io() {
     );
     assert!(emulator.requests().is_empty(), "nothing was sent");
 }
+
+/// A reporter that, on its first progress line, says so and then blocks (as a tenant's reporter
+/// writing to a pipe nobody reads would) until released.
+struct StuckReporter {
+    stuck: std::sync::mpsc::Sender<()>,
+    release: std::sync::mpsc::Receiver<()>,
+}
+
+impl lambda_invoke::Reporter for StuckReporter {
+    fn log(&mut self, _: lambda_invoke::LogLevel, message: &str) {
+        if message.starts_with("still waiting") {
+            let _ = self.stuck.send(());
+            let _ = self.release.recv_timeout(Duration::from_secs(20));
+        }
+    }
+}
+
+#[test]
+fn a_blocked_reporter_does_not_stop_other_tenants_deadlines() {
+    let runtime = std::sync::Arc::new(
+        Runtime::from_file(
+            env!("HOSTILE_COMPONENT").as_ref(),
+            RuntimeOptions {
+                progress_interval: Duration::from_millis(50),
+                ..RuntimeOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    // Tenant A waits on a slow server; its progress line blocks in its reporter.
+    let emulator = emulator();
+    emulator.push_fault(Fault::Stall(Duration::from_secs(3)));
+    let url = format!("{}/slow", emulator.endpoint_url());
+    let (stuck_tx, stuck_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel();
+    let mut task_a = Task::new(Input::new(&format!("host {url}")));
+    task_a.policy.allow_endpoint_url(&url).unwrap();
+    task_a.reporter = Box::new(StuckReporter {
+        stuck: stuck_tx,
+        release: release_rx,
+    });
+    let tenant_a = {
+        let runtime = std::sync::Arc::clone(&runtime);
+        std::thread::spawn(move || runtime.run(task_a))
+    };
+    stuck_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("tenant A's progress line is due");
+
+    // Tenant B loops; its wall-clock limit must still end it on time.
+    let started = std::time::Instant::now();
+    let mut task_b = Task::new(Input::new("loop"));
+    task_b.limits = Limits::builder()
+        .fuel(u64::MAX)
+        .wall_time(Duration::from_millis(300))
+        .build();
+    let report = runtime.run(task_b);
+    assert!(matches!(sandbox_error(&report), SandboxError::WallTime { .. }));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "tenant B ran {:?} past its 300 ms",
+        started.elapsed()
+    );
+    release_tx.send(()).unwrap();
+    tenant_a.join().unwrap();
+}

@@ -33,6 +33,8 @@ pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("LAMBDA_INVOKE_COMPON
 
 /// How often the wall-clock deadline is checked while the guest computes.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// How often requests in flight are checked for a due progress line.
+const PROGRESS_TICK: Duration = Duration::from_millis(100);
 /// The largest file the guest may read (shared config files and tokens are small).
 const MAX_FILE_BYTES: u64 = 1 << 20;
 /// The longest connect timeout the host grants, whatever the guest asks.
@@ -628,21 +630,30 @@ fn classify_trap(
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] (the wall-clock deadline) and writes the
 /// progress lines of long requests, until the runtime is dropped.
+///
+/// Two threads: the epoch, which every tenant's deadline depends on, never waits on anything a
+/// tenant controls; progress lines go through the tenants' reporters (which may block, say on a
+/// full pipe) on a thread of their own.
 fn spawn_ticker(engine: Engine, board: Arc<ProgressBoard>, alive: Weak<()>) {
+    let epoch_alive = alive.clone();
     std::thread::Builder::new()
-        .name("lambda-invoke-ticker".to_owned())
+        .name("lambda-invoke-epoch".to_owned())
         .spawn(move || {
-            let mut ticks: u32 = 0;
-            while alive.strong_count() > 0 {
+            while epoch_alive.strong_count() > 0 {
                 std::thread::sleep(EPOCH_TICK);
                 engine.increment_epoch();
-                ticks = ticks.wrapping_add(1);
-                if ticks.is_multiple_of(10) {
-                    board.tick();
-                }
             }
         })
-        .expect("cannot start the ticker thread");
+        .expect("cannot start the epoch thread");
+    std::thread::Builder::new()
+        .name("lambda-invoke-progress".to_owned())
+        .spawn(move || {
+            while alive.strong_count() > 0 {
+                std::thread::sleep(PROGRESS_TICK);
+                board.tick();
+            }
+        })
+        .expect("cannot start the progress thread");
 }
 
 /// Links exactly the imports of the `invoke-task` world: this package's `http` and `environment`,
