@@ -63,21 +63,20 @@ impl Secrets {
     pub fn mask_bytes(&self, bytes: &[u8]) -> Vec<u8> {
         let mut masked = bytes.to_vec();
         for secret in &self.values {
-            let needle = secret.as_bytes();
-            if masked.len() < needle.len() {
+            // A linear-time search: a long secret that nearly matches everywhere (a guest's
+            // choice) must not make masking quadratic.
+            let finder = memchr::memmem::Finder::new(secret.as_bytes());
+            if finder.find(&masked).is_none() {
                 continue;
             }
             let mut out = Vec::with_capacity(masked.len());
-            let mut i = 0;
-            while i < masked.len() {
-                if masked[i..].starts_with(needle) {
-                    out.extend_from_slice(MASK.as_bytes());
-                    i += needle.len();
-                } else {
-                    out.push(masked[i]);
-                    i += 1;
-                }
+            let mut copied = 0;
+            for at in finder.find_iter(&masked) {
+                out.extend_from_slice(&masked[copied..at]);
+                out.extend_from_slice(MASK.as_bytes());
+                copied = at + secret.len();
             }
+            out.extend_from_slice(&masked[copied..]);
             masked = out;
         }
         masked
@@ -99,5 +98,23 @@ mod tests {
         assert_eq!(s.mask("x abcdef y abc z"), "x *** y *** z");
         assert_eq!(s.mask_bytes(b"\xffabcdef\xfe"), b"\xff***\xfe");
         assert_eq!(format!("{s:?}"), "Secrets(2 registered)");
+        let mut s = Secrets::default();
+        s.register("aa");
+        assert_eq!(s.mask_bytes(b"aaa"), b"***a");
+    }
+
+    #[test]
+    fn a_near_miss_everywhere_is_masked_in_linear_time() {
+        // A 64 KiB secret that almost matches at every one of 4 MiB positions: a byte-by-byte
+        // comparison at each position would take hours; this takes milliseconds.
+        let mut secret = "a".repeat(64 << 10);
+        secret.push('b');
+        let mut s = Secrets::default();
+        s.register(&secret);
+        let mut text = vec![b'a'; 4 << 20];
+        text.extend_from_slice(secret.as_bytes());
+        let masked = s.mask_bytes(&text);
+        assert_eq!(masked.len(), (4 << 20) + MASK.len());
+        assert!(masked.ends_with(MASK.as_bytes()));
     }
 }
