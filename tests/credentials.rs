@@ -224,6 +224,27 @@ fn run_scenario(name: &str) {
     if let Some(warning) = expect["log"].as_str() {
         assert!(output.contains(warning), "expected log {warning:?}\n{context}");
     }
+    // The form of the last STS call (AssumeRole*): each field as expected.
+    if let Some(form) = expect["sts_form"].as_object() {
+        let sts = emulator
+            .requests()
+            .into_iter()
+            .rfind(|r| r.path == "/" && r.method == "POST")
+            .unwrap_or_else(|| panic!("no STS call\n{context}"));
+        let body = String::from_utf8_lossy(&sts.body).into_owned();
+        let fields: BTreeMap<String, String> = body
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.replace("%3A", ":").replace("%2F", "/")))
+            .collect();
+        for (name, value) in form {
+            assert_eq!(
+                fields.get(name).map(String::as_str),
+                value.as_str(),
+                "STS form field {name} in {body}\n{context}"
+            );
+        }
+    }
     for (needle, expected) in expect["requests"].as_object().into_iter().flatten() {
         // "METHOD /path" is an exact request line; a bare text is a substring of the path.
         let matches = |r: &lambda_invoke::emulator::RecordedRequest| match needle.split_once(' ') {
@@ -288,6 +309,7 @@ scenarios! {
     broken_invalid_identity_token,
     broken_imds_v1_disabled,
     broken_profile_not_found,
+    broken_assume_role_arn_without_keys,
     imds_down_moves_on_within_a_second,
     role_duration_out_of_range_warns,
     region_from_task_variable,

@@ -741,3 +741,69 @@ fn legacy_payload_mode_sends_what_the_original_task_sent() {
     assert_eq!(report.exit_code(), ExitCode::InvalidInput);
     assert_eq!(emulator.requests().len(), before, "nothing sent for invalid JSON");
 }
+
+#[test]
+fn sts_endpoints_follow_the_partition_rules_and_aws_endpoint_url() {
+    // A role to assume: the component calls STS first. The sandbox refuses every AWS host, so
+    // the refusal names the STS endpoint the component chose, and nothing leaves the machine.
+    let role = |input: &mut lambda_invoke::Input| {
+        let mut connection = example_connection();
+        connection.assume_role = Some(lambda_invoke::AssumeRole {
+            role_arn: "arn:aws:iam::123456789012:role/deploy".to_owned(),
+            ..Default::default()
+        });
+        input.credentials = Some(connection);
+    };
+    for (region, fips, dual_stack, host) in [
+        ("eu-west-1", false, false, "sts.eu-west-1.amazonaws.com"),
+        ("eu-west-1", true, false, "sts-fips.eu-west-1.amazonaws.com"),
+        ("eu-west-1", false, true, "sts.eu-west-1.api.aws"),
+        ("cn-north-1", false, false, "sts.cn-north-1.amazonaws.com.cn"),
+        ("us-gov-west-1", true, false, "sts.us-gov-west-1.amazonaws.com"),
+        ("us-isob-east-1", false, false, "sts.us-isob-east-1.sc2s.sgov.gov"),
+    ] {
+        let mut input = lambda_invoke::Input::new("echo");
+        input.region = Some(region.to_owned());
+        role(&mut input);
+        let mut t = lambda_invoke::Task::new(input);
+        t.policy.allow_aws_endpoints(false);
+        t.environment = BTreeMap::from([
+            ("AWS_USE_FIPS_ENDPOINT".to_owned(), fips.to_string()),
+            ("AWS_USE_DUALSTACK_ENDPOINT".to_owned(), dual_stack.to_string()),
+        ]);
+        let report = runtime().run(t);
+        let message = report.result.as_ref().unwrap_err().to_string();
+        assert!(
+            message.contains(&format!("https://{host}/")) || message.contains(&format!("{host}:443")),
+            "{region} fips={fips} dual={dual_stack}: {message}"
+        );
+        assert_eq!(report.http_calls, 1, "{message}");
+    }
+
+    // AWS_ENDPOINT_URL serves STS as well as Lambda when nothing more specific is set.
+    let emulator = emulator_with_role();
+    let mut input = lambda_invoke::Input::new("echo");
+    input.region = Some("us-east-1".to_owned());
+    role(&mut input);
+    let mut t = task(&emulator, input);
+    t.environment = BTreeMap::from([("AWS_ENDPOINT_URL".to_owned(), emulator.endpoint_url())]);
+    let report = runtime().run(t);
+    assert_eq!(report.exit_code(), ExitCode::Success, "{:?}", report.result);
+    let paths: Vec<String> = emulator.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert_eq!(paths[0], "/", "STS first: {paths:?}");
+    assert!(paths[1].ends_with("/invocations"), "{paths:?}");
+}
+
+/// The test emulator, with role `deploy` trusting the example key.
+fn emulator_with_role() -> lambda_invoke::emulator::Emulator {
+    let mut config = config();
+    config.roles.push(lambda_invoke::emulator::Role {
+        arn: "arn:aws:iam::123456789012:role/deploy".to_owned(),
+        trusted_keys: vec![lambda_invoke::emulator::EXAMPLE_ACCESS_KEY_ID.to_owned()],
+        external_id: None,
+        web_identity_token: None,
+        issues: lambda_invoke::emulator::Issued::derived("ASIAROLEDEPLOY000001"),
+    });
+    lambda_invoke::emulator::Emulator::start(config).unwrap()
+}

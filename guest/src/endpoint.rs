@@ -255,7 +255,10 @@ pub fn regional(service: &str, region: &str, variant: Variant) -> Result<Endpoin
     } else {
         partition.dns_suffix
     };
-    let prefix = if variant.fips {
+    // STS's rule set has one exception: in GovCloud its FIPS endpoint is the regional one
+    // (every GovCloud STS endpoint is FIPS), `sts.{region}.amazonaws.com`.
+    let sts_in_govcloud = service == "sts" && partition.id == "aws-us-gov" && !variant.dual_stack;
+    let prefix = if variant.fips && !sts_in_govcloud {
         format!("{service}-fips")
     } else {
         service.to_owned()
@@ -443,9 +446,24 @@ mod tests {
                 assert_eq!(host_of("lambda", region, true, true), Ok(both));
             }
         }
+        for (region, fips, expected) in [
+            ("eu-west-1", false, "sts.eu-west-1.amazonaws.com"),
+            ("eu-west-1", true, "sts-fips.eu-west-1.amazonaws.com"),
+            ("cn-north-1", false, "sts.cn-north-1.amazonaws.com.cn"),
+            // STS in GovCloud: FIPS is the regional endpoint.
+            ("us-gov-west-1", true, "sts.us-gov-west-1.amazonaws.com"),
+            ("us-gov-east-1", false, "sts.us-gov-east-1.amazonaws.com"),
+            ("us-iso-east-1", false, "sts.us-iso-east-1.c2s.ic.gov"),
+        ] {
+            assert_eq!(
+                host_of("sts", region, fips, false).as_deref(),
+                Ok(expected),
+                "{region} fips={fips}"
+            );
+        }
         assert_eq!(
-            host_of("sts", "eu-west-1", false, false).as_deref(),
-            Ok("sts.eu-west-1.amazonaws.com")
+            host_of("lambda", "us-gov-west-1", true, false).as_deref(),
+            Ok("lambda-fips.us-gov-west-1.amazonaws.com")
         );
     }
 

@@ -904,8 +904,11 @@ fn imds(request: &RecordedRequest, config: &Config) -> Answer {
             imds.v2,
             request.header("x-aws-ec2-metadata-token-ttl-seconds"),
         ) {
-            ("PUT", true, Some(_)) => text(200, IMDS_TOKEN),
-            ("PUT", true, None) => text(400, "missing TTL"),
+            // The service accepts a TTL of 1 to 21600 seconds, and answers 400 otherwise.
+            ("PUT", true, Some(ttl)) if ttl.parse::<u32>().is_ok_and(|t| (1..=21_600).contains(&t)) => {
+                text(200, IMDS_TOKEN)
+            }
+            ("PUT", true, _) => text(400, "missing or invalid TTL"),
             _ => text(403, ""),
         };
     }

@@ -144,4 +144,58 @@ mod tests {
             assert!(check_full_uri(bad).is_err(), "{bad}");
         }
     }
+
+    use crate::host::testing::{FakeHost, response};
+
+    const CREDS: &str = r#"{"AccessKeyId":"ASIACONTAINER","SecretAccessKey":"container-secret","Token":"container-token","Expiration":"2030-01-01T00:00:00Z"}"#;
+
+    fn context() -> Context<'static> {
+        Context {
+            region: "us-east-1",
+            connection: None,
+        }
+    }
+
+    #[test]
+    fn relative_uri_goes_to_the_ecs_agent_with_the_token_from_the_environment() {
+        let mut host = FakeHost::default()
+            .with_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc")
+            .with_env("AWS_CONTAINER_AUTHORIZATION_TOKEN", "agent-token-1")
+            .answer(Ok(response(200, &[], CREDS)));
+        let credentials = provide(&mut host, &context()).unwrap();
+        assert_eq!(credentials.access_key_id, "ASIACONTAINER");
+        let request = &host.requests[0];
+        assert_eq!(request.url, "http://169.254.170.2/v2/credentials/abc");
+        assert!(
+            request
+                .headers
+                .iter()
+                .any(|h| h.name == "Authorization" && h.value == "agent-token-1")
+        );
+        for secret in ["agent-token-1", "container-secret", "container-token"] {
+            assert!(host.secrets.iter().any(|s| s == secret), "{secret} registered");
+        }
+    }
+
+    #[test]
+    fn a_broken_agent_stops_the_chain_with_its_answer() {
+        for (answer, needle) in [
+            (Ok(response(403, &[], "{\"message\":\"bad token\"}")), "HTTP 403"),
+            (Err(crate::http::HttpError::ConnectTimeout), "no answer"),
+            (Ok(response(200, &[], "not json")), "container credentials"),
+        ] {
+            let mut host = FakeHost::default()
+                .with_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/creds")
+                .answer(answer);
+            match provide(&mut host, &context()) {
+                Err(SourceError::Broken(message)) => assert!(message.contains(needle), "{message}"),
+                other => panic!("{needle}: {other:?}"),
+            }
+        }
+        let mut host = FakeHost::default().with_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "creds");
+        assert!(
+            matches!(provide(&mut host, &context()), Err(SourceError::Broken(m)) if m.contains("must start with '/'"))
+        );
+        assert!(host.requests.is_empty());
+    }
 }

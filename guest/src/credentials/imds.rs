@@ -68,10 +68,13 @@ impl Session {
                 session.token = Some(token);
                 Ok(session)
             }
-            Ok(response) if flag(host, "AWS_EC2_METADATA_V1_DISABLED") => {
-                let _ = response;
-                Err(Unavailable::V1Disabled)
-            }
+            // Only "no tokens here" (403, 404, 405: an older service, or a proxy in front of
+            // it) falls back to v1, as the SDKs do; a 400 says the request was wrong.
+            Ok(response) if !matches!(response.status, 403 | 404 | 405) => Err(Unavailable::Broken(format!(
+                "the IMDSv2 token request was answered HTTP {}",
+                response.status
+            ))),
+            Ok(_) if flag(host, "AWS_EC2_METADATA_V1_DISABLED") => Err(Unavailable::V1Disabled),
             Ok(response) => {
                 host.debug(&format!(
                     "instance metadata refused an IMDSv2 token (HTTP {}); using IMDSv1",
@@ -249,6 +252,21 @@ mod tests {
         assert!(
             matches!(provide(&mut host, &context), Err(SourceError::Broken(m)) if m.contains("V1_DISABLED"))
         );
+        for status in [404, 405] {
+            let mut host = FakeHost::default()
+                .answer(ok(status, ""))
+                .answer(ok(200, "r"))
+                .answer(ok(200, CREDS));
+            provide(&mut host, &context).unwrap();
+        }
+        // A 400 (or a server error) is no refusal of tokens: the source is broken, no v1.
+        for status in [400, 500] {
+            let mut host = FakeHost::default().answer(ok(status, ""));
+            assert!(
+                matches!(provide(&mut host, &context), Err(SourceError::Broken(m)) if m.contains(&format!("HTTP {status}")))
+            );
+            assert_eq!(host.requests.len(), 1);
+        }
     }
 
     #[test]

@@ -15,14 +15,26 @@ pub(crate) fn provide(host: &mut dyn Host, context: &Context<'_>) -> Result<Cred
     let id = host.variable("AWS.AccessKeyID");
     let secret = host.variable("AWS.SecretAccessKey");
     let token = host.variable("AWS.SessionToken");
-    let keys = from_keys(
+    let keys = match from_keys(
         host,
         SOURCE,
         ["AWS.AccessKeyID", "AWS.SecretAccessKey"],
         id,
         secret,
         token,
-    )?;
+    ) {
+        // A role with no keys to assume it with is a configured source that cannot work:
+        // say so instead of moving on to another source.
+        Err(SourceError::NotConfigured(_)) if host.non_empty_variable("AWS.AssumeRoleArn").is_some() => {
+            return Err(SourceError::Broken(
+                "task variable AWS.AssumeRoleArn is set, but AWS.AccessKeyID and \
+                 AWS.SecretAccessKey are not: define them (the role is assumed with them), \
+                 or remove AWS.AssumeRoleArn"
+                    .to_owned(),
+            ));
+        }
+        keys => keys?,
+    };
     match host.non_empty_variable("AWS.AssumeRoleArn") {
         Some(role_arn) => {
             let request = RoleRequest {
