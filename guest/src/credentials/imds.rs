@@ -70,7 +70,7 @@ impl Session {
             }
             // Only "no tokens here" (403, 404, 405: an older service, or a proxy in front of
             // it) falls back to v1, as the SDKs do; a 400 says the request was wrong.
-            Ok(response) if !matches!(response.status, 403 | 404 | 405) => Err(Unavailable::Broken(format!(
+            Ok(response) if !(403..=405).contains(&response.status) => Err(Unavailable::Broken(format!(
                 "the IMDSv2 token request was answered HTTP {}",
                 response.status
             ))),
