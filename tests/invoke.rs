@@ -403,7 +403,8 @@ fn invalid_inputs_send_nothing_and_name_the_input() {
 fn invalid_endpoint_settings_stop_before_any_credential_request() {
     // A role to assume would call STS first: a bad endpoint setting must stop the run before.
     let emulator = emulator();
-    let settings: [(&str, Option<&str>, &[(&str, &str)]); 3] = [
+    type Setting<'a> = (&'a str, Option<&'a str>, &'a [(&'a str, &'a str)]);
+    let settings: [Setting; 3] = [
         ("endpoint-url", Some("ftp://127.0.0.1/"), &[]),
         ("endpoint-url", None, &[("AWS_USE_FIPS_ENDPOINT", "maybe")]),
         ("endpoint-url", None, &[("AWS_ENDPOINT_URL_LAMBDA", "not a url")]),

@@ -312,7 +312,7 @@ fn a_blocked_reporter_does_not_stop_other_tenants_deadlines() {
     let url = format!("{}/slow", emulator.endpoint_url());
     let (stuck_tx, stuck_rx) = std::sync::mpsc::channel();
     let (release_tx, release_rx) = std::sync::mpsc::channel();
-    let mut task_a = Task::new(Input::new(&format!("host {url}")));
+    let mut task_a = Task::new(Input::new(format!("host {url}")));
     task_a.policy.allow_endpoint_url(&url).unwrap();
     task_a.reporter = Box::new(StuckReporter {
         stuck: stuck_tx,
