@@ -172,7 +172,8 @@ impl Policy {
     /// explicit endpoints (`AWS_ENDPOINT_URL*`), the instance metadata service unless
     /// `AWS_EC2_METADATA_DISABLED=true` (`AWS_EC2_METADATA_SERVICE_ENDPOINT` or 169.254.169.254),
     /// container credentials when their variables are set, and the files the credential sources
-    /// name (plus `~/.aws/config` and `~/.aws/credentials` under `HOME`).
+    /// name (plus `~/.aws/config` and `~/.aws/credentials` under the home directory: `HOME`, else,
+    /// as on Windows agents, `USERPROFILE`, else `HOMEDRIVE` + `HOMEPATH`).
     pub fn for_environment(env: &BTreeMap<String, String>) -> Self {
         let mut policy = Policy::default();
         let get = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
@@ -201,7 +202,7 @@ impl Policy {
         } else if let Some(full) = get("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
             allow_metadata(full);
         }
-        policy.home = env.get("HOME").map(PathBuf::from);
+        policy.home = home_directory(&get);
         for name in FILE_VARIABLES {
             if let Some(path) = get(name) {
                 policy.allow_file(path);
@@ -258,7 +259,7 @@ impl Policy {
     pub fn check_file(&self, path: &str) -> Result<PathBuf, Refusal> {
         let expanded = self.expand(path).ok_or_else(|| {
             Refusal(format!(
-                "file {path} is refused: the home directory is unknown (set HOME)"
+                "file {path} is refused: the home directory is unknown (set HOME, or USERPROFILE on Windows)"
             ))
         })?;
         if path.split(['/', '\\']).any(|part| part == "..") || !self.allowed_files.contains(&expanded) {
@@ -357,6 +358,21 @@ impl Policy {
             target.authority()
         )))
     }
+}
+
+/// The home directory `~/` stands for, as the AWS SDKs find it: `HOME`, else `USERPROFILE`, else
+/// `HOMEDRIVE` + `HOMEPATH`.
+fn home_directory<'a>(get: &impl Fn(&str) -> Option<&'a str>) -> Option<PathBuf> {
+    get("HOME")
+        .or_else(|| get("USERPROFILE"))
+        .map(PathBuf::from)
+        .or_else(|| {
+            Some(PathBuf::from(format!(
+                "{}{}",
+                get("HOMEDRIVE")?,
+                get("HOMEPATH")?
+            )))
+        })
 }
 
 /// `{service}.{region}.{partition suffix}` for the services the task calls, in `only_region`
@@ -570,6 +586,17 @@ mod tests {
                 .contains("AWS_SHARED_CREDENTIALS_FILE")
         );
         assert!(p.check_file("~/.aws/../.ssh/id_rsa").is_err());
+        // Windows agents: USERPROFILE, else HOMEDRIVE + HOMEPATH.
+        let p = Policy::for_environment(&env(&[("USERPROFILE", "C:\\Users\\build")]));
+        assert_eq!(
+            p.check_file("~/.aws/config"),
+            Ok(PathBuf::from("C:\\Users\\build").join(".aws/config"))
+        );
+        let p = Policy::for_environment(&env(&[("HOMEDRIVE", "D:"), ("HOMEPATH", "\\agent")]));
+        assert_eq!(
+            p.check_file("~/.aws/credentials"),
+            Ok(PathBuf::from("D:\\agent").join(".aws/credentials"))
+        );
 
         let p = Policy::for_environment(&env(&[
             ("AWS_EC2_METADATA_DISABLED", "true"),

@@ -79,10 +79,14 @@ impl Profiles {
 }
 
 /// Parses an INI-style AWS file into (profile name, settings). In the config file sections are
-/// `[default]` and `[profile NAME]`; in the credentials file `[NAME]`. Comments start with `#`
-/// or `;`; sub-sections (indented lines) are skipped.
+/// `[default]` and `[profile NAME]` (any whitespace after `profile`); in the credentials file
+/// `[NAME]`. Comments start a line with `#` or `;`, or follow a value after whitespace;
+/// sub-sections (indented lines) are skipped. In the config file `[profile default]` wins over
+/// `[default]` (its settings come last).
 pub fn parse(text: &str, is_config: bool) -> Vec<(String, Profile)> {
     let mut out: Vec<(String, Profile)> = Vec::new();
+    // Config sections written `[default]`: moved before the rest at the end.
+    let mut bare_default: Vec<bool> = Vec::new();
     let mut current: Option<usize> = None;
     for line in text.lines() {
         if line.starts_with([' ', '\t']) {
@@ -95,28 +99,41 @@ pub fn parse(text: &str, is_config: bool) -> Vec<(String, Profile)> {
         if let Some(section) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
             let section = section.trim();
             let name = if is_config {
-                match section.strip_prefix("profile ") {
-                    Some(name) => Some(name.trim()),
-                    None if section == "default" => Some("default"),
-                    None => None, // [sso-session x], [services x]: not profiles
+                match section.strip_prefix("profile") {
+                    Some(name) if name.starts_with([' ', '\t']) => Some(name.trim()),
+                    _ if section == "default" => Some("default"),
+                    _ => None, // [sso-session x], [services x]: not profiles
                 }
             } else {
                 Some(section)
             };
             current = name.map(|name| {
                 out.push((name.to_owned(), Profile::new()));
+                bare_default.push(is_config && section == "default");
                 out.len() - 1
             });
             continue;
         }
         if let (Some(at), Some((key, value))) = (current, line.split_once('=')) {
-            let value = value.split(" #").next().unwrap_or(value);
-            out[at]
-                .1
-                .insert(key.trim().to_ascii_lowercase(), value.trim().to_owned());
+            out[at].1.insert(
+                key.trim().to_ascii_lowercase(),
+                without_comment(value).trim().to_owned(),
+            );
         }
     }
-    out
+    let mut ordered: Vec<(bool, (String, Profile))> = bare_default.into_iter().zip(out).collect();
+    // A stable sort: `[default]` sections first, so that `[profile default]` is merged last.
+    ordered.sort_by_key(|(bare, _)| !*bare);
+    ordered.into_iter().map(|(_, section)| section).collect()
+}
+
+/// A value without its inline comment: `#` or `;` after whitespace starts one.
+fn without_comment(value: &str) -> &str {
+    let bytes = value.as_bytes();
+    let end = (1..bytes.len())
+        .find(|&i| matches!(bytes[i], b'#' | b';') && matches!(bytes[i - 1], b' ' | b'\t'))
+        .unwrap_or(bytes.len());
+    &value[..end]
 }
 
 /// Credentials of the selected profile.
@@ -176,14 +193,19 @@ fn resolve_profile(
         } else {
             resolve_profile(host, context, profiles, source_profile, visited)?
         };
+        let duration_seconds = match profile.get("duration_seconds") {
+            None => None,
+            Some(text) => Some(text.trim().parse::<u32>().map_err(|_| {
+                SourceError::Broken(format!(
+                    "{source}: duration_seconds \"{text}\" is not a number of seconds: use 900 to 43200"
+                ))
+            })?),
+        };
         let request = RoleRequest {
             role_arn: role_arn.clone(),
             external_id: profile.get("external_id").cloned(),
             session_name: profile.get("role_session_name").cloned(),
-            duration_seconds: assume_role::duration(
-                host,
-                profile.get("duration_seconds").and_then(|d| d.parse().ok()),
-            ),
+            duration_seconds: assume_role::duration(host, duration_seconds),
         };
         return assume_role::assume(host, context.region, &base, &request);
     }
@@ -229,6 +251,40 @@ mod tests {
         assert!(!config[1].1.contains_key("max_concurrent_requests"));
         let creds = parse(CREDENTIALS, false);
         assert_eq!(creds.len(), 3);
+    }
+
+    #[test]
+    fn parses_what_the_sdks_accept() {
+        let config = "[profile\tdev]\nregion = eu-west-1 ; inline\noutput = json\t# inline\nkey = a#b;c\n\
+                      [profile default]\nregion = us-east-2\n[default]\nregion = us-west-1\noutput = text\n";
+        let mut merged = BTreeMap::<String, Profile>::new();
+        for (name, settings) in parse(config, true) {
+            merged.entry(name).or_default().extend(settings);
+        }
+        let dev = &merged["dev"];
+        assert_eq!(dev["region"], "eu-west-1");
+        assert_eq!(dev["output"], "json");
+        assert_eq!(dev["key"], "a#b;c", "# and ; inside a value are kept");
+        // `[profile default]` wins over `[default]`, wherever they are in the file.
+        assert_eq!(merged["default"]["region"], "us-east-2");
+        assert_eq!(merged["default"]["output"], "text");
+    }
+
+    #[test]
+    fn a_bad_duration_in_a_role_profile_is_reported() {
+        let config = "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 1h\n";
+        let mut host = FakeHost::default()
+            .with_env("AWS_PROFILE", "role")
+            .with_file("~/.aws/config", config)
+            .with_file("~/.aws/credentials", CREDENTIALS);
+        let context = Context {
+            region: "us-east-1",
+            connection: None,
+        };
+        assert!(
+            matches!(provide(&mut host, &context), Err(SourceError::Broken(m)) if m.contains("duration_seconds \"1h\""))
+        );
+        assert!(host.requests.is_empty());
     }
 
     #[test]
