@@ -226,14 +226,36 @@ fn a_stall_past_the_read_timeout_sends_a_synchronous_invoke_exactly_once() {
     let m = message(&report);
     assert!(m.contains("read timeout") && m.contains("not sent again"), "{m}");
 
-    // The same stall on an event: safe to repeat, and the repeat succeeds.
-    let emulator = lambda_invoke_tests::emulator();
+    // The same stall on an event or a dry run: safe to repeat, and the repeat succeeds.
+    for kind in [EVENT, InvocationType::DryRun] {
+        let emulator = lambda_invoke_tests::emulator();
+        emulator.push_fault(Fault::Stall(Duration::from_secs(2)));
+        let report = run(&emulator, kind, |t| t.input.read_timeout_ms = Some(300));
+        assert_eq!(report.exit_code(), ExitCode::Success, "{}", message(&report));
+        assert_eq!(invocations(&emulator), 2, "{kind:?}: retried once");
+        assert!(
+            logged(&report, "no answer within the timeout"),
+            "{:?}",
+            report.logs
+        );
+    }
+}
+
+#[test]
+fn a_stalled_pre_check_is_retried() {
+    let emulator = emulator();
     emulator.push_fault(Fault::Stall(Duration::from_secs(2)));
-    let report = run(&emulator, InvocationType::DryRun, |t| {
-        t.input.read_timeout_ms = Some(300)
+    let report = run(&emulator, SYNC, |t| {
+        t.input.check_function_exists = true;
+        t.input.read_timeout_ms = Some(300);
     });
-    // DryRun and Event use the control timeout (60 s), so the stall is waited out once.
     assert_eq!(report.exit_code(), ExitCode::Success, "{}", message(&report));
+    let configuration = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/configuration"))
+        .count();
+    assert_eq!(configuration, 2, "GetFunctionConfiguration is safe to repeat");
     assert_eq!(invocations(&emulator), 1);
 }
 
@@ -293,6 +315,18 @@ fn hostile_but_valid_answers_get_sensible_fallbacks() {
         (Some("7"), None, None)
     );
     assert!(logged(&report, "not valid base64"));
+    assert_eq!(invocations(&emulator), 1);
+
+    // No headers at all (no content type, no version, no request id): a plain success.
+    emulator.push_fault(respond(200, &[], b"{\"bare\":true}"));
+    let report = run(&emulator, SYNC, |_| {});
+    let outcome = report.result.as_ref().expect("a success");
+    assert_eq!(outcome.payload, b"{\"bare\":true}");
+    assert_eq!(
+        (outcome.executed_version.as_deref(), outcome.request_id.as_deref()),
+        (None, None)
+    );
+    assert_eq!(invocations(&emulator), 2);
 
     // An unknown X-Amz-Function-Error value is still a function error.
     emulator.push_fault(respond(
@@ -305,6 +339,12 @@ fn hostile_but_valid_answers_get_sensible_fallbacks() {
         panic!("{:?}", report.result)
     };
     assert_eq!(error_type, "SomethingNew");
+    assert!(
+        message(&report).contains("the function failed: SomethingNew: not json at all"),
+        "{}",
+        message(&report)
+    );
+    assert_eq!(invocations(&emulator), 3);
 
     // An HTML error page and an XML error where JSON was expected.
     emulator.push_fault(respond(
@@ -319,6 +359,7 @@ fn hostile_but_valid_answers_get_sensible_fallbacks() {
         "{}",
         message(&report)
     );
+    assert_eq!(invocations(&emulator), 4, "a 400 is not retried");
     emulator.push_fault(respond(
         403,
         &[],
@@ -330,6 +371,7 @@ fn hostile_but_valid_answers_get_sensible_fallbacks() {
         "{}",
         message(&report)
     );
+    assert_eq!(invocations(&emulator), 5);
 
     // A Retry-After of a year is not waited for.
     emulator.push_fault(respond(429, &[("Retry-After", "31536000")], b"{}"));

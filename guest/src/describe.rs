@@ -212,7 +212,7 @@ const INPUTS: &[Row] = &[
         None,
         &[],
         false,
-        "How long to wait for a synchronous invocation's answer; by default the function's timeout plus a margin.",
+        "How long to wait for the invocation's answer; by default the function's timeout plus a margin (RequestResponse) or 60 s (Event, DryRun).",
     ),
     (
         "http-log",

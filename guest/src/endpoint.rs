@@ -274,11 +274,12 @@ pub fn regional(service: &str, region: &str, variant: Variant) -> Result<Endpoin
 
 /// Parses an endpoint URL: `http(s)://host[:port][/base/path]`, nothing else.
 pub fn parse(url: &str, source: String) -> Result<Endpoint, TaskError> {
+    let shown = without_user_information(url);
     let invalid = |why: &str| {
         invalid_input(
             "endpoint-url",
             format!(
-                "endpoint URL \"{url}\" from {source} is invalid: {why}; \
+                "endpoint URL \"{shown}\" from {source} is invalid: {why}; \
                  use http(s)://host[:port], e.g. https://lambda.us-east-1.amazonaws.com"
             ),
         )
@@ -356,6 +357,18 @@ pub fn parse(url: &str, source: String) -> Result<Endpoint, TaskError> {
         base_path: path.trim_end_matches('/').to_owned(),
         source,
     })
+}
+
+/// `url` for a message: a `user:password@` before the host is shown as `***@`.
+fn without_user_information(url: &str) -> String {
+    let start = url.find("://").map_or(0, |at| at + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| start + at);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]),
+        None => url.to_owned(),
+    }
 }
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -522,5 +535,14 @@ mod tests {
             let err = format!("{:?}", parse(bad, "the endpoint-url input".into()).unwrap_err());
             assert!(err.contains(why) && err.contains("endpoint-url"), "{bad}: {err}");
         }
+        // A password in the URL is refused without being repeated.
+        let err = format!(
+            "{:?}",
+            parse("https://user:s3cret@h:1/p", "AWS_ENDPOINT_URL".into()).unwrap_err()
+        );
+        assert!(
+            err.contains("https://***@h:1/p") && !err.contains("s3cret"),
+            "{err}"
+        );
     }
 }

@@ -76,12 +76,11 @@ pub fn invoke_request<'a>(endpoint: &'a Endpoint, params: InvokeParams<'_>) -> A
         headers.push(("content-type", "application/json".to_owned()));
     }
     let read_timeout_ms = match params.invocation_type {
+        // The input decides when given, for every invocation type.
+        _ if params.read_timeout_ms.is_some() => params.read_timeout_ms.unwrap_or_default(),
         // A synchronous invocation may legitimately take as long as the function's timeout: the
         // read timeout must never cut it short (the original task's 120 s timeout re-invoked
         // long functions).
-        InvocationType::RequestResponse if params.read_timeout_ms.is_some() => {
-            params.read_timeout_ms.unwrap_or_default()
-        }
         InvocationType::RequestResponse => {
             let timeout = params
                 .function_timeout_s
@@ -109,8 +108,12 @@ pub fn invoke_request<'a>(endpoint: &'a Endpoint, params: InvokeParams<'_>) -> A
     }
 }
 
-/// Builds the GetFunctionConfiguration request.
-pub fn get_configuration_request<'a>(endpoint: &'a Endpoint, function: &FunctionRef) -> AwsRequest<'a> {
+/// Builds the GetFunctionConfiguration request; `read_timeout_ms` is the input's, if any.
+pub fn get_configuration_request<'a>(
+    endpoint: &'a Endpoint,
+    function: &FunctionRef,
+    read_timeout_ms: Option<u32>,
+) -> AwsRequest<'a> {
     AwsRequest {
         operation: format!("GetFunctionConfiguration {}", function.identifier),
         method: Method::Get,
@@ -120,7 +123,7 @@ pub fn get_configuration_request<'a>(endpoint: &'a Endpoint, function: &Function
         headers: Vec::new(),
         body: Vec::new(),
         connect_timeout_ms: crate::aws::CONNECT_TIMEOUT_MS,
-        read_timeout_ms: CONTROL_READ_TIMEOUT_MS,
+        read_timeout_ms: read_timeout_ms.unwrap_or(CONTROL_READ_TIMEOUT_MS),
         repeat: Repeat::Safe,
         returns_credentials: false,
     }
@@ -193,7 +196,13 @@ pub fn interpret_invoke(response: Response) -> Result<InvokeAnswer, TaskError> {
             .string(&["errorType"])
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| kind.clone());
-        let error_message = details.string(&["errorMessage"]).unwrap_or_default();
+        // A payload that is not the usual error document is still what the function said.
+        let error_message = details.string(&["errorMessage"]).unwrap_or_else(|| {
+            match crate::aws::quote(&crate::aws::body_text(&response.body)) {
+                quoted if quoted == "(empty body)" => String::new(),
+                quoted => quoted,
+            }
+        });
         (error_type, error_message)
     });
     Ok(InvokeAnswer {
@@ -250,7 +259,7 @@ mod tests {
         assert_eq!(request.headers, [("x-amz-invocation-type", "Event".to_owned())]);
         assert_eq!(request.read_timeout_ms, CONTROL_READ_TIMEOUT_MS);
         let function = function_name::parse("f", Some("$LATEST")).unwrap();
-        let request = get_configuration_request(&endpoint, &function);
+        let request = get_configuration_request(&endpoint, &function, None);
         assert_eq!(
             request.url(),
             "http://127.0.0.1:9001/2015-03-31/functions/f/configuration?Qualifier=%24LATEST"

@@ -108,7 +108,7 @@ fn run_in(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
     // 3. The optional pre-check: report a missing function or permission as what it is.
     let mut function_timeout_s = None;
     if input.check_function_exists {
-        let request = lambda::get_configuration_request(&endpoint, &function);
+        let request = lambda::get_configuration_request(&endpoint, &function, input.read_timeout_ms);
         let answer = aws::send(host, &request, &credentials, &region.code, "lambda")?;
         let configuration = lambda::interpret_configuration(&answer.response)
             .map_err(|e| aws::Answer::annotate(answer.note.as_deref(), e));

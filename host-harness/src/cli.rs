@@ -151,8 +151,9 @@ struct InvokeArgs {
     /// Most attempts per AWS call (default: AWS_MAX_ATTEMPTS, else 3).
     #[arg(long, value_name = "N")]
     max_attempts: Option<u32>,
-    /// How long to wait for a synchronous invocation's answer, in milliseconds (default: the
-    /// function's timeout plus a margin when --check-function-exists learned it, else 16 min).
+    /// How long to wait for the invocation's answer, in milliseconds (default for
+    /// RequestResponse: the function's timeout plus a margin when --check-function-exists
+    /// learned it, else 16 min; for Event and DryRun: 60 s).
     #[arg(long, value_name = "MS")]
     read_timeout_ms: Option<u32>,
     /// Log each request and response at debug level (implies --debug), secrets redacted.

@@ -167,20 +167,17 @@ impl fmt::Display for HttpError {
                 "could not connect: {why}: check the host name, the port and the network"
             ),
             HttpError::ConnectTimeout => f.write_str(
-                "no connection within the connect timeout: check the network or raise the connect timeout",
+                "no connection within the connect timeout: check the host, the network and the proxy",
             ),
-            HttpError::ReadTimeout => {
-                f.write_str("the response did not arrive within the read timeout: raise the read timeout")
-            }
+            HttpError::ReadTimeout => f.write_str("the response did not arrive within the read timeout"),
             HttpError::ConnectionLost(why) => write!(
                 f,
                 "connection lost after the request started: {why}: the server may have received it"
             ),
             HttpError::Protocol(why) => write!(f, "invalid http response: {why}"),
-            HttpError::TooLarge(limit) => write!(
-                f,
-                "response body is larger than the limit of {limit} bytes: raise the response body limit"
-            ),
+            HttpError::TooLarge(limit) => {
+                write!(f, "response body is larger than the limit of {limit} bytes")
+            }
         }
     }
 }

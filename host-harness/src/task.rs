@@ -275,17 +275,28 @@ impl fmt::Display for HttpError {
         match self {
             HttpError::Denied(why) => write!(f, "refused by the sandbox policy: {why}"),
             HttpError::InvalidRequest(why) => write!(f, "invalid request: {why}"),
-            HttpError::ConnectFailed(why) => write!(f, "cannot connect: {why}"),
-            HttpError::ConnectTimeout => f.write_str("no connection within the connect timeout"),
+            HttpError::ConnectFailed(why) => write!(
+                f,
+                "cannot connect: {why}: check the endpoint, the network and the proxy settings"
+            ),
+            HttpError::ConnectTimeout => f.write_str(
+                "no connection within the connect timeout: check the endpoint, the network and the \
+                 proxy settings (HTTPS_PROXY, NO_PROXY)",
+            ),
             HttpError::ReadTimeout => f.write_str(
-                "no complete answer within the read timeout (the request may have reached the service)",
+                "no complete answer within the read timeout (the request may have reached the \
+                 service): --read-timeout-ms sets it; a shorter run limit (--max-wall-time-s) also \
+                 shortens it",
             ),
             HttpError::ConnectionLost(why) => write!(
                 f,
                 "the connection was lost (the request may have reached the service): {why}"
             ),
             HttpError::Protocol(why) => write!(f, "the answer is not valid HTTP: {why}"),
-            HttpError::TooLarge(limit) => write!(f, "the answer is larger than the {limit}-byte limit"),
+            HttpError::TooLarge(limit) => write!(
+                f,
+                "the answer is larger than the {limit}-byte limit (--max-response-mib)"
+            ),
             HttpError::LimitExceeded(why) => write!(f, "sandbox limit reached: {why}"),
         }
     }
