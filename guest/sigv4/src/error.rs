@@ -55,19 +55,26 @@ impl fmt::Display for SigningError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidMethod { method } => {
-                write!(f, "method {method:?} is invalid: use an HTTP method such as POST")
+                write!(
+                    f,
+                    "method {} is invalid: use an HTTP method such as POST",
+                    Quoted(method)
+                )
             }
             Self::InvalidHeaderName { name } => write!(
                 f,
-                "header name {name:?} is invalid: use letters, digits and !#$%&'*+-.^_`|~ only"
+                "header name {} is invalid: use letters, digits and !#$%&'*+-.^_`|~ only",
+                Quoted(name)
             ),
             Self::InvalidHeaderValue { name } => write!(
                 f,
-                "value of header {name:?} is invalid: remove control characters and line breaks"
+                "value of header {} is invalid: remove control characters and line breaks",
+                Quoted(name)
             ),
             Self::ReservedHeader { name } => write!(
                 f,
-                "header {name:?} is set by the signer: remove it from the request"
+                "header {} is set by the signer: remove it from the request",
+                Quoted(name)
             ),
             Self::MissingHost => f.write_str("the request has no host header: add one"),
             Self::InvalidAccessKeyId => {
@@ -78,14 +85,35 @@ impl fmt::Display for SigningError {
             }
             Self::InvalidRegion { region } => write!(
                 f,
-                "region {region:?} is invalid: use a region name such as us-east-1"
+                "region {} is invalid: use a region name such as us-east-1",
+                Quoted(region)
             ),
             Self::InvalidService { service } => write!(
                 f,
-                "service {service:?} is invalid: use a signing name such as lambda"
+                "service {} is invalid: use a signing name such as lambda",
+                Quoted(service)
             ),
         }
     }
 }
 
 impl core::error::Error for SigningError {}
+
+/// Text in double quotes, with quotes, backslashes and control characters escaped (`\u{1b}`), so
+/// that an invalid value is shown exactly. (`{:?}` would do the same, but its Unicode tables cost
+/// the component several kilobytes.)
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        for c in self.0.chars() {
+            match c {
+                '"' | '\\' => write!(f, "\\{c}")?,
+                c if c.is_control() => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+                c => write!(f, "{c}")?,
+            }
+        }
+        f.write_str("\"")
+    }
+}

@@ -101,11 +101,7 @@ fn check_full_uri(url: &str) -> Result<(), SourceError> {
     })?;
     let host = endpoint.host.as_str();
     // Addresses, not names that look like them: `127.evil.example` is a remote host.
-    let loopback = host == "localhost"
-        || host == "[::1]"
-        || host
-            .parse::<core::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback());
+    let loopback = host == "localhost" || host == "[::1]" || is_ipv4_loopback(host);
     let allowed_http = loopback || host == ECS_HOST || EKS_HOSTS.contains(&host);
     if endpoint.scheme == Scheme::Http && !allowed_http {
         return Err(SourceError::Broken(format!(
@@ -115,6 +111,16 @@ fn check_full_uri(url: &str) -> Result<(), SourceError> {
         )));
     }
     Ok(())
+}
+
+/// Whether `host` is an IPv4 address in 127.0.0.0/8, written as four decimal octets.
+fn is_ipv4_loopback(host: &str) -> bool {
+    let octets: Vec<&str> = host.split('.').collect();
+    octets.len() == 4
+        && octets[0] == "127"
+        && octets.iter().all(|o| {
+            (1..=3).contains(&o.len()) && o.bytes().all(|b| b.is_ascii_digit()) && o.parse::<u8>().is_ok()
+        })
 }
 
 #[cfg(test)]
@@ -140,6 +146,8 @@ mod tests {
             "http://127.evil.example/c",
             "http://127.0.0.1.evil.example/c",
             "http://169.254.170.2.evil.example/c",
+            "http://127.0.0.256/c",
+            "http://127.0.1/c",
         ] {
             assert!(check_full_uri(bad).is_err(), "{bad}");
         }

@@ -157,7 +157,9 @@ pub(crate) fn provide(host: &mut dyn Host, _: &Context<'_>) -> Result<Credential
         Unavailable::Unreachable(why) | Unavailable::Broken(why) => {
             SourceError::Broken(format!("EC2 instance metadata: {why}"))
         }
-        other => SourceError::Broken(format!("EC2 instance metadata: {other:?}")),
+        Unavailable::Disabled | Unavailable::V1Disabled => {
+            SourceError::Broken("EC2 instance metadata became unavailable".to_owned())
+        }
     };
     let Some(roles) = session.get(host, base).map_err(broken)? else {
         return Err(SourceError::NotConfigured(Some(
