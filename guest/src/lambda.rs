@@ -324,6 +324,12 @@ mod tests {
         assert!(a.warnings[0].contains("not valid base64"), "{:?}", a.warnings);
 
         let a = interpret_invoke(answer(200, &[("X-Amz-Function-Error", "Handled")], "not json")).unwrap();
+        assert_eq!(
+            a.failure,
+            Some(("Handled".into(), "not json".into())),
+            "the body is the message"
+        );
+        let a = interpret_invoke(answer(200, &[("X-Amz-Function-Error", "Handled")], "")).unwrap();
         assert_eq!(a.failure, Some(("Handled".into(), String::new())));
 
         assert_eq!(
