@@ -294,3 +294,121 @@ fn role_options_assume_a_role_with_the_chains_credentials() {
     assert_eq!(wrong.code, ExitCode::InvalidInput, "{}", wrong.stderr);
     assert!(wrong.stderr.contains("role session name"), "{}", wrong.stderr);
 }
+
+#[test]
+fn sandbox_options_reach_the_policy_and_the_limits() {
+    let hostile = env!("HOSTILE_COMPONENT");
+    let emulator = emulator();
+    let env = BTreeMap::from([("HOME".to_owned(), "/home/tenant".to_owned())]);
+    let attack = |what: &str, extra: &[&str]| {
+        let mut args = vec!["--function-name", what, "--component", hostile, "--no-cache"];
+        args.extend_from_slice(extra);
+        cli(&args, &env)
+    };
+
+    // --allow-env: an environment variable outside the allowlist is hidden unless allowed.
+    assert_eq!(attack("env HOME", &[]).stdout, "None\n");
+    assert_eq!(
+        attack("env HOME", &["--allow-env", "HOME"]).stdout,
+        "Some(\"/home/tenant\")\n"
+    );
+
+    // --allow-host: a host nobody named is refused, with the option to allow it.
+    let url = format!("{}/anything", emulator.endpoint_url());
+    let authority = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let refused = attack(&format!("host {url}"), &[]);
+    assert!(
+        refused.stdout.contains(&format!("--allow-host {authority}")),
+        "{}",
+        refused.stdout
+    );
+    let allowed = attack(&format!("host {url}"), &["--allow-host", &authority]);
+    assert!(allowed.stdout.starts_with("Ok(Response"), "{}", allowed.stdout);
+
+    // --max-http-calls, --max-secrets, --max-outputs: each limit is the option's value, and the
+    // message names the option.
+    for (what, option, value, needle) in [
+        (
+            "calls",
+            "--max-http-calls",
+            "2",
+            "more than 2 HTTP requests in one run (--max-http-calls)",
+        ),
+        (
+            "secrets",
+            "--max-secrets",
+            "5",
+            "more than 5 secrets registered (--max-secrets)",
+        ),
+        (
+            "outputs",
+            "--max-outputs",
+            "3",
+            "more than 3 output variables (--max-outputs)",
+        ),
+    ] {
+        let target = if what == "calls" {
+            format!("calls {url}")
+        } else {
+            what.to_owned()
+        };
+        let run = attack(&target, &[option, value, "--allow-host", &authority]);
+        assert_eq!(run.code, ExitCode::SandboxError, "{what}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{what}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn response_and_payload_limits_can_be_raised() {
+    // 18 MiB: over the default response (16 MiB) and payload (16 MiB) limits.
+    let emulator = emulator();
+    let body = vec![b'1'; 18 << 20];
+    let args = base_args(&emulator, "echo");
+    emulator.push_fault(Fault::Respond {
+        status: 200,
+        headers: Vec::new(),
+        body: body.clone(),
+    });
+    let run = cli(&args, &example_env());
+    assert_eq!(run.code, ExitCode::SandboxError, "{}", run.stderr);
+    assert!(run.stderr.contains("(--max-response-mib)"), "{}", run.stderr);
+
+    emulator.push_fault(Fault::Respond {
+        status: 200,
+        headers: Vec::new(),
+        body,
+    });
+    let mut raised = args.clone();
+    raised.extend(["--max-response-mib", "32", "--max-payload-mib", "32"].map(String::from));
+    let run = cli(&raised, &example_env());
+    assert_eq!(run.code, ExitCode::Success, "{}", run.stderr);
+    assert_eq!(run.stdout.len(), (18 << 20) + 1);
+}
+
+#[test]
+fn derived_output_variables_carry_the_outcome() {
+    let emulator = emulator();
+    let mut args = base_args(&emulator, "fail");
+    args.extend(
+        [
+            "--no-fail-on-function-error",
+            "--function-error-variable",
+            "FE",
+            "--status-code-variable",
+            "STATUS",
+            "--executed-version-variable",
+            "VERSION",
+        ]
+        .map(String::from),
+    );
+    let run = cli(&args, &example_env());
+    assert_eq!(run.code, ExitCode::Success, "{}", run.stderr);
+    for line in ["FE=Unhandled", "STATUS=200", "VERSION=$LATEST"] {
+        assert!(run.stderr.lines().any(|l| l == line), "{line} in\n{}", run.stderr);
+    }
+}

@@ -201,6 +201,24 @@ struct InvokeArgs {
     /// Most output variables the component may set.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_outputs)]
     max_outputs: usize,
+    /// Largest request body the component may send, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = Limits::default().max_request_body >> 20)]
+    max_request_mib: usize,
+    /// Largest value of one output variable, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = Limits::default().max_output_bytes >> 20)]
+    max_output_mib: usize,
+    /// Most bytes of all output variables together, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = Limits::default().max_output_total_bytes >> 20)]
+    max_outputs_total_mib: usize,
+    /// Most secrets the component may register.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_secrets)]
+    max_secrets: usize,
+    /// Largest secret the component may register, in KiB.
+    #[arg(long, value_name = "KIB", default_value_t = Limits::default().max_secret_bytes >> 10)]
+    max_secret_kib: usize,
+    /// Largest payload the component may return, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = Limits::default().max_outcome_bytes >> 20)]
+    max_payload_mib: usize,
     /// The CI convention for secrets, output variables and messages: auto detects Azure
     /// Pipelines (TF_BUILD) and GitHub Actions (GITHUB_ACTIONS).
     #[arg(long, value_enum, default_value = "auto")]
@@ -387,6 +405,12 @@ fn invoke(args: InvokeArgs, io: &Io) -> ExitCode {
         .max_response_body(args.max_response_mib.saturating_mul(1 << 20))
         .max_log_bytes(args.max_log_mib.saturating_mul(1 << 20))
         .max_outputs(args.max_outputs)
+        .max_request_body(args.max_request_mib.saturating_mul(1 << 20))
+        .max_output_bytes(args.max_output_mib.saturating_mul(1 << 20))
+        .max_output_total_bytes(args.max_outputs_total_mib.saturating_mul(1 << 20))
+        .max_secrets(args.max_secrets)
+        .max_secret_bytes(args.max_secret_kib.saturating_mul(1 << 10))
+        .max_outcome_bytes(args.max_payload_mib.saturating_mul(1 << 20))
         .build();
     let proxy = match ProxyConfig::from_env_map(|name| environment.get(name).cloned()) {
         Ok(proxy) => proxy,

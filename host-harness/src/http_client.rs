@@ -881,6 +881,16 @@ impl HttpClient {
     ///
     /// Both timeouts must be longer than zero; values above a day count as a day.
     pub fn send(&self, request: OutgoingRequest) -> Result<IncomingResponse, HttpError> {
+        self.send_with_limit(request, self.inner.limits.max_response_body)
+    }
+
+    /// [`HttpClient::send`] with its own response body limit (a run's limit), read no further
+    /// than that.
+    pub fn send_with_limit(
+        &self,
+        request: OutgoingRequest,
+        max_response_body: u64,
+    ) -> Result<IncomingResponse, HttpError> {
         let OutgoingRequest {
             method,
             url,
@@ -916,7 +926,10 @@ impl HttpClient {
             Method::Post => prepare(agent.post(uri), headers, timeouts).send(&body[..]),
             Method::Put => prepare(agent.put(uri), headers, timeouts).send(&body[..]),
         };
-        let limits = &inner.limits;
+        let limits = &ClientLimits {
+            max_response_body,
+            ..inner.limits
+        };
         let response = result.map_err(|e| classify(e, Stage::Head, limits))?;
 
         let (parts, body) = response.into_parts();

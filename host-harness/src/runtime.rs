@@ -572,7 +572,7 @@ impl Runtime {
         let result = match result {
             Ok(Ok(outcome)) if outcome.payload.len() > max_outcome => {
                 Err(Failure::Sandbox(SandboxError::Limit(format!(
-                    "the component returned a {}-byte payload, more than the {max_outcome}-byte limit",
+                    "the component returned a {}-byte payload, more than the {max_outcome}-byte limit (--max-payload-mib)",
                     outcome.payload.len()
                 ))))
             }
@@ -911,7 +911,10 @@ impl wit_http::Host for RunState {
         let io = &mut self.io;
         io.http_calls += 1;
         if io.http_calls > io.limits.max_http_calls {
-            let why = format!("more than {} HTTP requests in one run", io.limits.max_http_calls);
+            let why = format!(
+                "more than {} HTTP requests in one run (--max-http-calls)",
+                io.limits.max_http_calls
+            );
             io.stopped_by = Some(SandboxError::Limit(why.clone()));
             return Ok(Err(wit_http::HttpError::LimitExceeded(why)));
         }
@@ -921,7 +924,7 @@ impl wit_http::Host for RunState {
         }
         if request.body.len() > io.limits.max_request_body {
             let why = format!(
-                "a request body of {} bytes exceeds the {}-byte limit",
+                "a request body of {} bytes exceeds the {}-byte limit (--max-request-mib)",
                 request.body.len(),
                 io.limits.max_request_body
             );
@@ -965,7 +968,7 @@ impl wit_http::Host for RunState {
         };
         let limit = io.limits.max_response_body;
         let watch = io.board.watch(&request.label, &io.reporter);
-        let sent = io.http.send(outgoing);
+        let sent = io.http.send_with_limit(outgoing, limit);
         io.board.done(watch);
         Ok(match sent {
             Ok(response) if response.body.len() as u64 > limit => {
@@ -1044,13 +1047,16 @@ impl wit_env::Host for RunState {
             ))));
         }
         if io.outputs.len() >= io.limits.max_outputs && !io.outputs.iter().any(|o| o.name == name) {
-            let why = format!("more than {} output variables", io.limits.max_outputs);
+            let why = format!(
+                "more than {} output variables (--max-outputs)",
+                io.limits.max_outputs
+            );
             io.stopped_by = Some(SandboxError::Limit(why.clone()));
             return Ok(Err(wit_env::OutputError::LimitExceeded(why)));
         }
         if value.len() > io.limits.max_output_bytes {
             let why = format!(
-                "output variable {name} is {} bytes, more than the {}-byte limit",
+                "output variable {name} is {} bytes, more than the {}-byte limit (--max-output-mib)",
                 value.len(),
                 io.limits.max_output_bytes
             );
@@ -1066,7 +1072,7 @@ impl wit_env::Host for RunState {
             + value.len();
         if total > io.limits.max_output_total_bytes {
             let why = format!(
-                "output variables of more than {} bytes in all",
+                "output variables of more than {} bytes in all (--max-outputs-total-mib)",
                 io.limits.max_output_total_bytes
             );
             io.stopped_by = Some(SandboxError::Limit(why.clone()));
@@ -1111,13 +1117,13 @@ impl wit_env::Host for RunState {
         if io.secrets.len() >= io.limits.max_secrets {
             let limit = io.limits.max_secrets;
             return Err(io.stop(SandboxError::Limit(format!(
-                "more than {limit} secrets registered"
+                "more than {limit} secrets registered (--max-secrets)"
             ))));
         }
         if value.len() > io.limits.max_secret_bytes {
             let limit = io.limits.max_secret_bytes;
             return Err(io.stop(SandboxError::Limit(format!(
-                "a secret of {} bytes, more than the {limit}-byte limit",
+                "a secret of {} bytes, more than the {limit}-byte limit (--max-secret-kib)",
                 value.len()
             ))));
         }
@@ -1134,7 +1140,7 @@ impl wit_env::Host for RunState {
         if io.log_bytes > io.limits.max_log_bytes {
             let limit = io.limits.max_log_bytes;
             return Err(io.stop(SandboxError::Limit(format!(
-                "more than {limit} bytes of log messages"
+                "more than {limit} bytes of log messages (--max-log-mib)"
             ))));
         }
         let level = match level {
