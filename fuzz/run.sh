@@ -9,7 +9,7 @@ seconds="${FUZZ_SECONDS:-30}"
 # One job per target; libFuzzer's own -jobs/-workers would take both cores of a shared machine.
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
-    targets=(function_name payload_and_client_context response sigv4_canonical)
+    targets=(function_name payload_and_client_context response retry_decision sigv4_canonical)
 fi
 
 # cargo-fuzz needs a nightly compiler for -Zsanitizer. Where the nightly toolchain is missing

@@ -21,8 +21,8 @@ pub const MAX_MAX_ATTEMPTS: u32 = 10;
 /// The longest backoff, and the longest `Retry-After` the task waits.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
 
-/// Error codes that mean "slow down" (the SDKs' throttling list).
-const THROTTLING_CODES: &[&str] = &[
+/// Error codes that mean "slow down" (the SDKs' throttling list): the request did not run.
+pub const THROTTLING_CODES: &[&str] = &[
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
