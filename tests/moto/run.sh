@@ -29,7 +29,9 @@ fi
 "$PY" -c 'import moto, boto3; print("moto", moto.__version__, "boto3", boto3.__version__)'
 
 step "build"
-cargo build --locked -p lambda-invoke
+# With the tests' feature set (--tests), so that after `cargo test --workspace` (as in .ci/run)
+# this only links the binary instead of building wasmtime again with other features.
+cargo build --locked --workspace --bins --tests
 # The binary is where cargo put it (CARGO_TARGET_DIR and build.target-dir respected).
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps --locked |
     "$PY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
