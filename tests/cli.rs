@@ -412,3 +412,123 @@ fn derived_output_variables_carry_the_outcome() {
         assert!(run.stderr.lines().any(|l| l == line), "{line} in\n{}", run.stderr);
     }
 }
+
+#[test]
+fn standard_environment_variables_drive_every_credential_source_through_the_command() {
+    use lambda_invoke::emulator::{Container, Emulator, IMDS_TOKEN, Imds, Issued, Role};
+    let mut config = config();
+    config.roles.push(Role {
+        arn: "arn:aws:iam::123456789012:role/eks".to_owned(),
+        trusted_keys: Vec::new(),
+        external_id: None,
+        web_identity_token: Some("eks-oidc-token".to_owned()),
+        issues: Issued::derived("ASIAWEBIDENTITY00001"),
+    });
+    config.imds = Some(Imds {
+        role: "instance-role".to_owned(),
+        issues: Issued::derived("ASIAINSTANCE00000001"),
+        region: "us-east-1".to_owned(),
+        v2: true,
+        v1: false,
+    });
+    config.container = Some(Container {
+        path: "/v2/credentials/task".to_owned(),
+        token: Some("container-agent-token".to_owned()),
+        issues: Issued::derived("ASIACONTAINER0000001"),
+    });
+    let emulator = Emulator::start(config).unwrap();
+    let dir = std::env::temp_dir().join(format!("lambda-invoke-cli-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, "eks-oidc-token").unwrap();
+    let config_file = dir.join("config");
+    std::fs::write(&config_file, "[profile dev]\nregion = us-east-1\n").unwrap();
+    let credentials_file = dir.join("credentials");
+    std::fs::write(
+        &credentials_file,
+        format!("[dev]\naws_access_key_id = {EXAMPLE_ACCESS_KEY_ID}\naws_secret_access_key = {EXAMPLE_SECRET_ACCESS_KEY}\n"),
+    )
+    .unwrap();
+    let url = emulator.endpoint_url();
+    let base = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        let mut env: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        env.insert("AWS_ENDPOINT_URL".to_owned(), url.clone());
+        env.insert("HOME".to_owned(), dir.display().to_string());
+        env
+    };
+    let token = token_file.display().to_string();
+    let configs = config_file.display().to_string();
+    let credentials = credentials_file.display().to_string();
+    let full_uri = format!("{url}/v2/credentials/task");
+    for (env, key, secrets) in [
+        (
+            base(&[
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", token.as_str()),
+                ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/eks"),
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ]),
+            "ASIAWEBIDENTITY00001",
+            vec!["eks-oidc-token".to_owned()],
+        ),
+        (
+            base(&[
+                ("AWS_PROFILE", "dev"),
+                ("AWS_CONFIG_FILE", configs.as_str()),
+                ("AWS_SHARED_CREDENTIALS_FILE", credentials.as_str()),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ]),
+            EXAMPLE_ACCESS_KEY_ID,
+            vec![EXAMPLE_SECRET_ACCESS_KEY.to_owned()],
+        ),
+        (
+            base(&[
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", full_uri.as_str()),
+                ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "container-agent-token"),
+                ("AWS_DEFAULT_REGION", "us-east-1"),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ]),
+            "ASIACONTAINER0000001",
+            vec!["container-agent-token".to_owned()],
+        ),
+        (
+            base(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", url.as_str())]),
+            "ASIAINSTANCE00000001",
+            vec![IMDS_TOKEN.to_owned()],
+        ),
+    ] {
+        let args = [
+            "--function-name",
+            "echo",
+            "--payload",
+            "{}",
+            "--http-log",
+            "bodies",
+        ];
+        let run = cli(&args, &env);
+        assert_eq!(run.code, ExitCode::Success, "{key}: {}", run.stderr);
+        let invoke = emulator
+            .requests()
+            .into_iter()
+            .rfind(|r| r.path.ends_with("/invocations"))
+            .unwrap();
+        assert!(
+            invoke
+                .header("authorization")
+                .unwrap()
+                .contains(&format!("Credential={key}/")),
+            "{key}"
+        );
+        let issued = Issued::derived(key);
+        let mut all = secrets;
+        if key != EXAMPLE_ACCESS_KEY_ID {
+            all.extend([issued.secret_access_key, issued.session_token]);
+        }
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        assert_no_secret(&run.all(), &refs);
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
