@@ -264,14 +264,8 @@ fn role_options_assume_a_role_with_the_chains_credentials() {
         "{}",
         run.stderr
     );
-    let invoke = emulator
-        .requests()
-        .into_iter()
-        .rfind(|r| r.path.ends_with("/invocations"))
-        .unwrap();
     assert!(
-        invoke
-            .header("authorization")
+        last_invocation_authorization(&emulator)
             .unwrap()
             .contains("Credential=ASIAROLEFROMCLI00001/")
     );
@@ -510,14 +504,8 @@ fn standard_environment_variables_drive_every_credential_source_through_the_comm
         ];
         let run = cli(&args, &env);
         assert_eq!(run.code, ExitCode::Success, "{key}: {}", run.stderr);
-        let invoke = emulator
-            .requests()
-            .into_iter()
-            .rfind(|r| r.path.ends_with("/invocations"))
-            .unwrap();
         assert!(
-            invoke
-                .header("authorization")
+            last_invocation_authorization(&emulator)
                 .unwrap()
                 .contains(&format!("Credential={key}/")),
             "{key}"

@@ -178,12 +178,8 @@ fn run_scenario(name: &str) {
 
     if let Some(key) = expect["key"].as_str() {
         assert_eq!(code, ExitCode::Success, "{context}");
-        let invoke = emulator
-            .requests()
-            .into_iter()
-            .rfind(|r| r.path.ends_with("/invocations"))
-            .unwrap_or_else(|| panic!("no invocation\n{context}"));
-        let auth = invoke.header("authorization").unwrap().to_owned();
+        let auth =
+            last_invocation_authorization(&emulator).unwrap_or_else(|| panic!("no invocation\n{context}"));
         assert!(
             auth.contains(&format!("Credential={key}/")),
             "expected key {key}, got {auth}\n{context}"

@@ -681,16 +681,7 @@ fn regional_endpoints_follow_the_partition_rules() {
         ),
     ];
     for (region, fips, dual_stack, host) in cases {
-        let mut input = lambda_invoke::Input::new("echo");
-        input.region = Some(region.to_owned());
-        input.credentials = Some(example_connection());
-        let mut t = lambda_invoke::Task::new(input);
-        t.policy.allow_aws_endpoints(false);
-        t.environment = BTreeMap::from([
-            ("AWS_USE_FIPS_ENDPOINT".to_owned(), fips.to_string()),
-            ("AWS_USE_DUALSTACK_ENDPOINT".to_owned(), dual_stack.to_string()),
-        ]);
-        let report = runtime().run(t);
+        let report = runtime().run(walled_off_task(region, fips, dual_stack, example_connection()));
         let Err(Failure::Task(TaskError::Transport { url, error, .. })) = &report.result else {
             panic!("{region}: {:?}", report.result);
         };
@@ -747,14 +738,6 @@ fn legacy_payload_mode_sends_what_the_original_task_sent() {
 fn sts_endpoints_follow_the_partition_rules_and_aws_endpoint_url() {
     // A role to assume: the component calls STS first. The sandbox refuses every AWS host, so
     // the refusal names the STS endpoint the component chose, and nothing leaves the machine.
-    let role = |input: &mut lambda_invoke::Input| {
-        let mut connection = example_connection();
-        connection.assume_role = Some(lambda_invoke::AssumeRole {
-            role_arn: "arn:aws:iam::123456789012:role/deploy".to_owned(),
-            ..Default::default()
-        });
-        input.credentials = Some(connection);
-    };
     for (region, fips, dual_stack, host) in [
         ("eu-west-1", false, false, "sts.eu-west-1.amazonaws.com"),
         ("eu-west-1", true, false, "sts-fips.eu-west-1.amazonaws.com"),
@@ -763,16 +746,7 @@ fn sts_endpoints_follow_the_partition_rules_and_aws_endpoint_url() {
         ("us-gov-west-1", true, false, "sts.us-gov-west-1.amazonaws.com"),
         ("us-isob-east-1", false, false, "sts.us-isob-east-1.sc2s.sgov.gov"),
     ] {
-        let mut input = lambda_invoke::Input::new("echo");
-        input.region = Some(region.to_owned());
-        role(&mut input);
-        let mut t = lambda_invoke::Task::new(input);
-        t.policy.allow_aws_endpoints(false);
-        t.environment = BTreeMap::from([
-            ("AWS_USE_FIPS_ENDPOINT".to_owned(), fips.to_string()),
-            ("AWS_USE_DUALSTACK_ENDPOINT".to_owned(), dual_stack.to_string()),
-        ]);
-        let report = runtime().run(t);
+        let report = runtime().run(walled_off_task(region, fips, dual_stack, role_connection()));
         let message = report.result.as_ref().unwrap_err().to_string();
         assert!(
             message.contains(&format!("https://{host}/")) || message.contains(&format!("{host}:443")),
@@ -785,7 +759,7 @@ fn sts_endpoints_follow_the_partition_rules_and_aws_endpoint_url() {
     let emulator = emulator_with_role();
     let mut input = lambda_invoke::Input::new("echo");
     input.region = Some("us-east-1".to_owned());
-    role(&mut input);
+    input.credentials = Some(role_connection());
     let mut t = task(&emulator, input);
     t.environment = BTreeMap::from([("AWS_ENDPOINT_URL".to_owned(), emulator.endpoint_url())]);
     let report = runtime().run(t);
@@ -794,6 +768,36 @@ fn sts_endpoints_follow_the_partition_rules_and_aws_endpoint_url() {
     assert_eq!(paths.len(), 2, "{paths:?}");
     assert_eq!(paths[0], "/", "STS first: {paths:?}");
     assert!(paths[1].ends_with("/invocations"), "{paths:?}");
+}
+
+/// The example key, assuming role `deploy`.
+fn role_connection() -> lambda_invoke::ServiceConnection {
+    let mut connection = example_connection();
+    connection.assume_role = Some(lambda_invoke::AssumeRole {
+        role_arn: "arn:aws:iam::123456789012:role/deploy".to_owned(),
+        ..Default::default()
+    });
+    connection
+}
+
+/// A task in `region` with FIPS and dual-stack as given, whose sandbox refuses every AWS host:
+/// the refusal names the endpoint the component chose, and nothing leaves the machine.
+fn walled_off_task(
+    region: &str,
+    fips: bool,
+    dual_stack: bool,
+    connection: lambda_invoke::ServiceConnection,
+) -> lambda_invoke::Task {
+    let mut input = lambda_invoke::Input::new("echo");
+    input.region = Some(region.to_owned());
+    input.credentials = Some(connection);
+    let mut task = lambda_invoke::Task::new(input);
+    task.policy.allow_aws_endpoints(false);
+    task.environment = BTreeMap::from([
+        ("AWS_USE_FIPS_ENDPOINT".to_owned(), fips.to_string()),
+        ("AWS_USE_DUALSTACK_ENDPOINT".to_owned(), dual_stack.to_string()),
+    ]);
+    task
 }
 
 /// The test emulator, with role `deploy` trusting the example key.

@@ -184,15 +184,22 @@ fn ensure_private(path: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_second_load_comes_from_the_cache_and_a_corrupt_entry_is_replaced() {
-        let dir = std::env::temp_dir().join(format!("lambda-invoke-cache-test-{}", std::process::id()));
+    /// A new cache directory named after `test`, with the embedded component loaded (and so
+    /// stored) once: the directory, the engine, the setting and the entry's path.
+    fn filled_cache(test: &str) -> (PathBuf, Engine, CacheSetting, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("lambda-invoke-cache-{test}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let engine = Engine::new(&crate::Runtime::engine_config(None)).unwrap();
         let setting = CacheSetting::Dir(dir.clone());
+        load(&engine, crate::EMBEDDED_COMPONENT, &setting).unwrap();
+        let path = dir.join(key(&engine, crate::EMBEDDED_COMPONENT));
+        (dir, engine, setting, path)
+    }
+
+    #[test]
+    fn a_second_load_comes_from_the_cache_and_a_corrupt_entry_is_replaced() {
+        let (dir, engine, setting, path) = filled_cache("test");
         let bytes = crate::EMBEDDED_COMPONENT;
-        load(&engine, bytes, &setting).unwrap();
-        let path = dir.join(key(&engine, bytes));
         assert!(path.is_file(), "the compiled component is stored");
         let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
         load(&engine, bytes, &setting).unwrap();
@@ -235,13 +242,8 @@ mod tests {
     #[test]
     fn a_directory_others_can_write_is_not_trusted() {
         use std::os::unix::fs::PermissionsExt as _;
-        let dir = std::env::temp_dir().join(format!("lambda-invoke-cache-shared-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let engine = Engine::new(&crate::Runtime::engine_config(None)).unwrap();
-        let setting = CacheSetting::Dir(dir.clone());
+        let (dir, engine, setting, path) = filled_cache("shared");
         let bytes = crate::EMBEDDED_COMPONENT;
-        load(&engine, bytes, &setting).unwrap();
-        let path = dir.join(key(&engine, bytes));
         assert!(read_entry(&dir, &path).is_ok());
         // World-writable directory: anyone could have planted the entry.
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();

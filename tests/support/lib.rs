@@ -236,6 +236,15 @@ pub fn cli<S: AsRef<str>>(args: &[S], env: &BTreeMap<String, String>) -> CliRun 
     }
 }
 
+/// The `Authorization` header of the last invocation the emulator received, if any.
+pub fn last_invocation_authorization(emulator: &Emulator) -> Option<String> {
+    emulator
+        .requests()
+        .into_iter()
+        .rfind(|r| r.path.ends_with("/invocations"))
+        .and_then(|r| r.header("authorization").map(str::to_owned))
+}
+
 /// Panics if any of `secrets` appears in `text`.
 pub fn assert_no_secret(text: &str, secrets: &[&str]) {
     for secret in secrets {
