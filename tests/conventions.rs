@@ -232,7 +232,7 @@ fn github_actions_masks_first_and_writes_outputs_and_a_summary() {
 /// Commands a hostile function puts in its error type, message and payload (which the emulated
 /// function also writes to its log): each would act if printed as it is.
 const HOSTILE_TYPE: &str = "##vso[task.setvariable variable=PWNED]1";
-const HOSTILE_MESSAGE: &str = "x\r::add-mask::everything\n  ::set-output name=PWNED::1 ##[error]fake";
+const HOSTILE_MESSAGE: &str = "x\r::add-mask::everything\n  ::set-output name=PWNED::1 ##[error]fake\n\u{b}::stop-commands::t\n\u{a0}::error::nbsp";
 
 #[test]
 fn text_from_a_function_cannot_issue_ci_commands() {
@@ -277,15 +277,21 @@ fn text_from_a_function_cannot_issue_ci_commands() {
             );
             for line in run.stdout.split(['\n', '\r']) {
                 let issues_command = match convention {
-                    // The agent finds `##vso[` anywhere; ours only ever start a line.
+                    // The agent finds `##vso[` anywhere: the function's command must not stand
+                    // unbroken anywhere, in our own commands' data either.
                     "azure" => {
-                        line.match_indices("##vso[").any(|(at, _)| at > 0) || line.contains("##[error]")
+                        line.contains("##vso[task.setvariable variable=PWNED")
+                            || line.match_indices("##vso[").any(|(at, _)| at > 0)
+                            || line.contains("##[error]")
                     }
-                    // The runner trims, then looks for `::`; legacy `##[` anywhere.
+                    // The runner trims (any white space), then looks for `::`; legacy `##[`
+                    // anywhere.
                     _ => {
                         (line.trim_start().starts_with("::") && !line.starts_with("::"))
                             || line.trim_start().starts_with("::add-mask::everything")
                             || line.trim_start().starts_with("::set-output")
+                            || line.trim_start().starts_with("::stop-commands")
+                            || line.trim_start().starts_with("::error::nbsp")
                             || line.contains("##[")
                     }
                 };

@@ -695,13 +695,10 @@ fn regional_endpoints_follow_the_partition_rules() {
         );
         assert_eq!(report.exit_code(), ExitCode::SandboxError);
     }
-    // A partition without dual-stack endpoints says so instead of guessing a host.
-    let mut input = lambda_invoke::Input::new("echo");
-    input.region = Some("us-iso-east-1".to_owned());
-    input.credentials = Some(example_connection());
-    let mut t = lambda_invoke::Task::new(input);
-    t.environment = BTreeMap::from([("AWS_USE_DUALSTACK_ENDPOINT".to_owned(), "true".to_owned())]);
-    let report = runtime().run(t);
+    // A partition without dual-stack endpoints says so instead of guessing a host, before a
+    // role is assumed.
+    let report = runtime().run(walled_off_task("us-iso-east-1", false, true, role_connection()));
+    assert_eq!(report.http_calls, 0, "{:?}", report.result);
     assert!(
         report
             .result

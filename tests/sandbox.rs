@@ -72,6 +72,21 @@ fn an_endless_loop_is_stopped_by_the_wall_clock() {
 }
 
 #[test]
+fn sleeping_forever_in_the_host_is_stopped_by_the_wall_clock() {
+    let started = std::time::Instant::now();
+    let report = attack("sleep", |t| {
+        t.limits = Limits::builder().wall_time(Duration::from_millis(300)).build()
+    });
+    assert!(matches!(sandbox_error(&report), SandboxError::WallTime { .. }));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "slept {:?} past a 300 ms limit",
+        started.elapsed()
+    );
+    host_still_serves();
+}
+
+#[test]
 fn unbounded_allocation_is_stopped_by_the_memory_limit() {
     let report = attack("alloc", |t| {
         t.limits = Limits::builder().memory_bytes(16 << 20).build()

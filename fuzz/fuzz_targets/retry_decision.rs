@@ -22,7 +22,7 @@ use lambda_invoke_guest::retry::{Decision, MAX_BACKOFF, Repeat, THROTTLING_CODES
 use libfuzzer_sys::fuzz_target;
 
 fn result(choice: u8, response: Response) -> Result<Response, HttpError> {
-    match choice % 10 {
+    match choice % 12 {
         0..=2 => Ok(response),
         3 => Err(HttpError::ConnectFailed("refused".to_owned())),
         4 => Err(HttpError::ConnectTimeout),
@@ -30,6 +30,8 @@ fn result(choice: u8, response: Response) -> Result<Response, HttpError> {
         6 => Err(HttpError::ConnectionLost("reset".to_owned())),
         7 => Err(HttpError::Protocol("bad status line".to_owned())),
         8 => Err(HttpError::Denied("policy".to_owned())),
+        9 => Err(HttpError::InvalidRequest("forbidden header".to_owned())),
+        10 => Err(HttpError::LimitExceeded("calls".to_owned())),
         _ => Err(HttpError::TooLarge(1024)),
     }
 }

@@ -56,21 +56,21 @@ mod component {
         new_len: usize,
     ) -> *mut u8 {
         use alloc::alloc::{Layout, alloc, realloc};
+        // A size no layout can have (over isize::MAX) or an alignment that is not a power of
+        // two: trap, as for a refused allocation, rather than build an invalid layout.
+        let layout =
+            |size| Layout::from_size_align(size, align).unwrap_or_else(|_| core::arch::wasm32::unreachable());
         let ptr = if old_len == 0 {
             if new_len == 0 {
                 return align as *mut u8;
             }
-            // SAFETY: the canonical ABI passes a power-of-two `align` and a size it can address.
-            unsafe { alloc(Layout::from_size_align_unchecked(new_len, align)) }
+            // SAFETY: the layout is valid and its size is not zero.
+            unsafe { alloc(layout(new_len)) }
         } else {
-            // SAFETY: as above, and `old_ptr` came from this allocator with this layout.
-            unsafe {
-                realloc(
-                    old_ptr,
-                    Layout::from_size_align_unchecked(old_len, align),
-                    new_len,
-                )
-            }
+            // SAFETY: `old_ptr` came from this allocator with this layout (the canonical ABI
+            // hands back what it was given), and `new_len` is checked like any layout's size.
+            let _ = layout(new_len);
+            unsafe { realloc(old_ptr, layout(old_len), new_len) }
         };
         if ptr.is_null() {
             // Out of memory: trap, which the host reports as the memory limit.

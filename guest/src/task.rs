@@ -92,11 +92,12 @@ fn run_in(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
         log_type = LogType::None;
     }
 
-    // 2. Region (STS needs it), credentials (secrets are registered as they are read), endpoint.
+    // 2. Region (STS needs it), the endpoint (its rules may refuse the region's partition:
+    // before any credential request), credentials (secrets are registered as they are read).
     let region = region::resolve(host, input.region.as_deref(), function.region.as_deref())?;
+    let endpoint = endpoint.for_region("lambda", &region.code)?;
     let credentials = credentials::resolve(host, &region.code, input.credentials.as_ref())?;
     host.info(&format!("Using credentials from {}", credentials.source));
-    let endpoint = endpoint.for_region("lambda", &region.code)?;
     host.debug(&format!(
         "Region {} (from {}); endpoint {} (from {})",
         region.code,

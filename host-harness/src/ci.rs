@@ -48,8 +48,9 @@ const BREAK: &[u8] = "\u{200B}".as_bytes();
 /// - Azure Pipelines finds `##vso[` anywhere in a line, and formatting commands (`##[error]`,
 ///   `##[group]`) too: every `##vso[` and `##[` is broken up.
 /// - GitHub Actions finds a workflow command in a line that starts with `::` once leading
-///   whitespace is trimmed, and the legacy `##[` form anywhere; lines end at `\n` or `\r`:
-///   such a `::` and every `##[` are broken up.
+///   whitespace is trimmed (.NET's `TrimStart`: any Unicode white space, `\v`, `\f` and U+00A0
+///   included), and the legacy `##[` form anywhere; lines end at `\n` or `\r`: such a `::` and
+///   every `##[` are broken up.
 ///
 /// Plain output is returned as it is.
 pub fn inert(convention: Convention, text: &[u8]) -> Vec<u8> {
@@ -70,16 +71,28 @@ pub fn inert(convention: Convention, text: &[u8]) -> Vec<u8> {
             line_start = false;
             continue;
         }
-        let byte = text[i];
-        out.push(byte);
-        line_start = match byte {
+        // One character (or one byte that is not UTF-8): a line starts after `\n` or `\r`, and
+        // white space before a `::` keeps it at the start.
+        let length = char_length(rest);
+        out.extend_from_slice(&rest[..length]);
+        line_start = match rest[0] {
             b'\n' | b'\r' => true,
-            b' ' | b'\t' => line_start,
-            _ => false,
+            _ => {
+                line_start
+                    && std::str::from_utf8(&rest[..length]).is_ok_and(|c| c.chars().all(char::is_whitespace))
+            }
         };
-        i += 1;
+        i += length;
     }
     out
+}
+
+/// The length of the UTF-8 character `bytes` starts with, or 1 when it does not start with one.
+fn char_length(bytes: &[u8]) -> usize {
+    (2..=4.min(bytes.len()))
+        .find(|&n| std::str::from_utf8(&bytes[..n]).is_ok())
+        .filter(|_| bytes[0] >= 0x80)
+        .unwrap_or(1)
 }
 
 /// [`inert`] for text.
@@ -207,6 +220,15 @@ mod tests {
         assert_eq!(inert_text(Convention::Plain, hostile), hostile);
         // A `::` that does not start a line is no command, and bytes stay bytes.
         assert_eq!(inert(Convention::GitHub, b"a::b\xff"), b"a::b\xff");
+        // Any white space .NET trims counts as the start of the line.
+        for lead in ["\u{b}", "\u{c}", "\u{a0}", "\u{2003}", "\u{3000}", " \t\u{85}"] {
+            assert_eq!(
+                inert_text(Convention::GitHub, &format!("{lead}::error::x")),
+                format!("{lead}:\u{200B}:error::x"),
+                "{lead:?}"
+            );
+        }
+        assert_eq!(inert_text(Convention::GitHub, "é::x"), "é::x");
     }
 
     #[test]

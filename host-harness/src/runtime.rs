@@ -19,6 +19,7 @@ use wasmtime::{
     StoreLimitsBuilder, Trap,
 };
 use wasmtime_wasi::clocks::WasiClocksCtx;
+use wasmtime_wasi::p2::bindings::sync::clocks::monotonic_clock::Host as MonotonicClock;
 use wasmtime_wasi::random::WasiRandomCtx;
 
 use crate::bindings::{InvokeTaskPre, environment as wit_env, http as wit_http, types as wit_types};
@@ -486,7 +487,7 @@ impl Runtime {
                     .memories(8)
                     .trap_on_grow_failure(true)
                     .build(),
-                refused: false,
+                refused: None,
             },
             io: TaskIo {
                 variables,
@@ -554,10 +555,14 @@ impl Runtime {
         let wall_time = store.data().io.limits.wall_time;
         let result = match self.pre.instantiate(&mut store) {
             Ok(instance) => instance.call_run(&mut store, &input),
-            // Instantiation runs no guest code of ours; unless a limit refused it (the
-            // component's initial memory), the host could not set it up (e.g. the pooling
+            // Instantiation may run a component's start function: a trap or a limit there is
+            // the guest's; anything else means the host could not set it up (e.g. the pooling
             // allocator is full).
-            Err(error) if !store.data().limiter.refused => {
+            Err(error)
+                if store.data().limiter.refused.is_none()
+                    && error.downcast_ref::<Trap>().is_none()
+                    && error.downcast_ref::<SandboxError>().is_none() =>
+            {
                 return Report::failed(
                     Failure::Host(format!("cannot instantiate the component: {error:#}")),
                     started,
@@ -566,7 +571,13 @@ impl Runtime {
             Err(error) => Err(error),
         };
         let memory_limit = store.data().io.limits.memory_bytes;
-        let memory_refused = store.data().limiter.refused;
+        let refused = store.data().limiter.refused.map(|refused| match refused {
+            Grown::Memory => SandboxError::Memory { limit: memory_limit },
+            Grown::Table => SandboxError::Limit(format!(
+                "the component grew a table past {} elements (Limits::table_elements)",
+                store.data().io.limits.table_elements
+            )),
+        });
         let io = store.into_data().io;
         let max_outcome = io.limits.max_outcome_bytes;
         let result = match result {
@@ -579,11 +590,7 @@ impl Runtime {
             Ok(Ok(outcome)) => Ok(outcome.into()),
             Ok(Err(error)) => Err(Failure::Task(error.into())),
             Err(error) => Err(Failure::Sandbox(classify_trap(
-                &error,
-                &io,
-                memory_refused.then_some(memory_limit),
-                fuel,
-                wall_time,
+                &error, &io, refused, fuel, wall_time,
             ))),
         };
         // A limit hit inside an import is the sandbox's doing, whatever the guest made of it
@@ -603,12 +610,12 @@ impl Runtime {
     }
 }
 
-/// What ended a run with a trap. `memory_refused` is the memory limit when the limiter refused
-/// to grow memory (then the trap is that refusal, whatever the guest made of it).
+/// What ended a run with a trap. `refused` is the limit the limiter enforced, if it refused to
+/// grow a memory or a table (then the trap is that refusal, whatever the guest made of it).
 fn classify_trap(
     error: &wasmtime::Error,
     io: &TaskIo,
-    memory_refused: Option<usize>,
+    refused: Option<SandboxError>,
     fuel: u64,
     wall_time: Duration,
 ) -> SandboxError {
@@ -621,8 +628,8 @@ fn classify_trap(
     match error.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => SandboxError::Cpu { fuel },
         Some(Trap::Interrupt) => SandboxError::WallTime { limit: wall_time },
-        _ => match memory_refused {
-            Some(limit) => SandboxError::Memory { limit },
+        _ => match refused {
+            Some(limit) => limit,
             None => SandboxError::Trap(io.secrets.mask(&format!("{error:#}"))),
         },
     }
@@ -680,10 +687,75 @@ fn link_world(linker: &mut Linker<RunState>) -> Result<()> {
         }
     }
     clocks::wall_clock::add_to_linker::<RunState, WasiClocks>(linker, clocks)?;
-    clocks::monotonic_clock::add_to_linker::<RunState, WasiClocks>(linker, clocks)?;
+    clocks::monotonic_clock::add_to_linker::<RunState, CappedClock>(linker, |state| CappedSleep {
+        remaining: state.io.deadline.saturating_duration_since(Instant::now()),
+        wall_time: state.io.limits.wall_time,
+        stopped_by: &mut state.io.stopped_by,
+        clocks: WasiClocksCtxView {
+            ctx: &mut state.clocks,
+            table: &mut state.table,
+        },
+    })?;
     io::poll::add_to_linker::<RunState, Table>(linker, |state| &mut state.table)?;
     random::insecure::add_to_linker::<RunState, WasiRandom>(linker, |state| &mut state.random)?;
     Ok(())
+}
+
+/// `wasi:clocks/monotonic-clock` with every wait ending by the run's deadline: a guest that
+/// sleeps (in `poll`, on a pollable from `subscribe-*`) waits in host code, where the epoch
+/// deadline cannot stop it. A wait cut short by the deadline ends the run as over its wall-clock
+/// limit, whatever the guest does once it wakes.
+struct CappedClock;
+
+impl wasmtime::component::HasData for CappedClock {
+    type Data<'a> = CappedSleep<'a>;
+}
+
+/// The clocks of a run, what is left of its wall-clock time, and where a cut wait is recorded.
+struct CappedSleep<'a> {
+    clocks: wasmtime_wasi::clocks::WasiClocksCtxView<'a>,
+    remaining: Duration,
+    wall_time: Duration,
+    stopped_by: &'a mut Option<SandboxError>,
+}
+
+impl CappedSleep<'_> {
+    fn cap(&mut self, nanos: u64) -> u64 {
+        let remaining = u64::try_from(self.remaining.as_nanos()).unwrap_or(u64::MAX);
+        if nanos > remaining {
+            *self.stopped_by = Some(SandboxError::WallTime {
+                limit: self.wall_time,
+            });
+        }
+        nanos.min(remaining)
+    }
+}
+
+impl MonotonicClock for CappedSleep<'_> {
+    fn now(&mut self) -> wasmtime::Result<u64> {
+        self.clocks.now()
+    }
+
+    fn resolution(&mut self) -> wasmtime::Result<u64> {
+        self.clocks.resolution()
+    }
+
+    fn subscribe_instant(
+        &mut self,
+        when: u64,
+    ) -> wasmtime::Result<wasmtime::component::Resource<wasmtime_wasi::p2::DynPollable>> {
+        let wait = when.saturating_sub(self.clocks.now()?);
+        let capped = self.cap(wait);
+        self.clocks.subscribe_duration(capped)
+    }
+
+    fn subscribe_duration(
+        &mut self,
+        duration: u64,
+    ) -> wasmtime::Result<wasmtime::component::Resource<wasmtime_wasi::p2::DynPollable>> {
+        let capped = self.cap(duration);
+        self.clocks.subscribe_duration(capped)
+    }
 }
 
 /// The interfaces [`link_world`] provides, without their versions (a component may import any
@@ -752,7 +824,14 @@ fn refuse_imports_outside_world(linker: &mut Linker<RunState>, component: &Compo
 /// memory or a table, so that such a trap is reported as the memory limit and nothing else is.
 struct Limiter {
     limits: StoreLimits,
-    refused: bool,
+    refused: Option<Grown>,
+}
+
+/// What the limiter refused to grow.
+#[derive(Debug, Clone, Copy)]
+enum Grown {
+    Memory,
+    Table,
 }
 
 impl wasmtime::ResourceLimiter for Limiter {
@@ -763,7 +842,9 @@ impl wasmtime::ResourceLimiter for Limiter {
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let allowed = self.limits.memory_growing(current, desired, maximum);
-        self.refused |= !matches!(allowed, Ok(true));
+        if !matches!(allowed, Ok(true)) {
+            self.refused = Some(Grown::Memory);
+        }
         allowed
     }
 
@@ -774,7 +855,9 @@ impl wasmtime::ResourceLimiter for Limiter {
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let allowed = self.limits.table_growing(current, desired, maximum);
-        self.refused |= !matches!(allowed, Ok(true));
+        if !matches!(allowed, Ok(true)) {
+            self.refused = Some(Grown::Table);
+        }
         allowed
     }
 
@@ -893,6 +976,22 @@ impl TaskIo {
     }
 
     /// Records that a limit stopped the run and returns the trap that ends it.
+    /// Whether one more secret is allowed.
+    fn secret_room(&self) -> Result<(), String> {
+        if self.secrets.len() >= self.limits.max_secrets {
+            let limit = self.limits.max_secrets;
+            return Err(format!("more than {limit} secrets registered (--max-secrets)"));
+        }
+        Ok(())
+    }
+
+    /// Records that the sandbox refused `why` (the run ends as stopped by the sandbox whatever
+    /// the guest makes of it) and returns `why` for the guest's error.
+    fn limit(&mut self, why: String) -> String {
+        self.stopped_by = Some(SandboxError::Limit(why.clone()));
+        why
+    }
+
     fn stop(&mut self, limit: SandboxError) -> wasmtime::Error {
         self.stopped_by = Some(limit.clone());
         wasmtime::Error::new(limit)
@@ -915,8 +1014,7 @@ impl wit_http::Host for RunState {
                 "more than {} HTTP requests in one run (--max-http-calls)",
                 io.limits.max_http_calls
             );
-            io.stopped_by = Some(SandboxError::Limit(why.clone()));
-            return Ok(Err(wit_http::HttpError::LimitExceeded(why)));
+            return Ok(Err(wit_http::HttpError::LimitExceeded(io.limit(why))));
         }
         if let Err(refusal) = io.policy.check_request(&request.url) {
             io.log(LogLevel::Warning, &refusal.0);
@@ -928,8 +1026,7 @@ impl wit_http::Host for RunState {
                 request.body.len(),
                 io.limits.max_request_body
             );
-            io.stopped_by = Some(SandboxError::Limit(why.clone()));
-            return Ok(Err(wit_http::HttpError::LimitExceeded(why)));
+            return Ok(Err(wit_http::HttpError::LimitExceeded(io.limit(why))));
         }
         if request.headers.len() > io.limits.max_request_headers
             || request
@@ -938,11 +1035,11 @@ impl wit_http::Host for RunState {
                 .any(|h| h.name.len() + h.value.len() > io.limits.max_header_bytes)
         {
             let why = format!(
-                "a request with more than {} headers or a header over {} bytes",
+                "a request with more than {} headers or a header over {} bytes \
+                 (Limits::max_request_headers, Limits::max_header_bytes)",
                 io.limits.max_request_headers, io.limits.max_header_bytes
             );
-            io.stopped_by = Some(SandboxError::Limit(why.clone()));
-            return Ok(Err(wit_http::HttpError::LimitExceeded(why)));
+            return Ok(Err(wit_http::HttpError::LimitExceeded(io.limit(why))));
         }
         let remaining = io.deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
@@ -970,17 +1067,19 @@ impl wit_http::Host for RunState {
         let watch = io.board.watch(&request.label, &io.reporter);
         let sent = io.http.send_with_limit(outgoing, limit);
         io.board.done(watch);
-        Ok(match sent {
+        // The client reads no further than the limit; a body it could not size in advance is
+        // checked here too.
+        let sent = match sent {
             Ok(response) if response.body.len() as u64 > limit => {
-                io.stopped_by = Some(SandboxError::Limit(format!(
-                    "a response body over the {limit}-byte limit (--max-response-mib)"
-                )));
-                Err(wit_http::HttpError::TooLarge(limit))
+                Err(http_client::HttpError::TooLarge(limit))
             }
+            other => other,
+        };
+        Ok(match sent {
             Err(http_client::HttpError::TooLarge(limit)) => {
-                io.stopped_by = Some(SandboxError::Limit(format!(
+                io.limit(format!(
                     "a response body over the {limit}-byte limit (--max-response-mib)"
-                )));
+                ));
                 Err(wit_http::HttpError::TooLarge(limit))
             }
             Ok(response) => Ok(wit_http::Response {
@@ -1051,8 +1150,7 @@ impl wit_env::Host for RunState {
                 "more than {} output variables (--max-outputs)",
                 io.limits.max_outputs
             );
-            io.stopped_by = Some(SandboxError::Limit(why.clone()));
-            return Ok(Err(wit_env::OutputError::LimitExceeded(why)));
+            return Ok(Err(wit_env::OutputError::LimitExceeded(io.limit(why))));
         }
         if value.len() > io.limits.max_output_bytes {
             let why = format!(
@@ -1060,8 +1158,7 @@ impl wit_env::Host for RunState {
                 value.len(),
                 io.limits.max_output_bytes
             );
-            io.stopped_by = Some(SandboxError::Limit(why.clone()));
-            return Ok(Err(wit_env::OutputError::LimitExceeded(why)));
+            return Ok(Err(wit_env::OutputError::LimitExceeded(io.limit(why))));
         }
         let total: usize = io
             .outputs
@@ -1075,10 +1172,14 @@ impl wit_env::Host for RunState {
                 "output variables of more than {} bytes in all (--max-outputs-total-mib)",
                 io.limits.max_output_total_bytes
             );
-            io.stopped_by = Some(SandboxError::Limit(why.clone()));
-            return Ok(Err(wit_env::OutputError::LimitExceeded(why)));
+            return Ok(Err(wit_env::OutputError::LimitExceeded(io.limit(why))));
         }
         if secret {
+            // A secret output is a secret like any other: it counts against the secrets'
+            // number (its size is the output limit's, checked above).
+            if let Err(why) = io.secret_room() {
+                return Ok(Err(wit_env::OutputError::LimitExceeded(io.limit(why))));
+            }
             io.secrets.register(&value);
         }
         let variable = OutputVariable { name, value, secret };
@@ -1114,11 +1215,8 @@ impl wit_env::Host for RunState {
 
     fn register_secret(&mut self, value: String) -> wasmtime::Result<()> {
         let io = &mut self.io;
-        if io.secrets.len() >= io.limits.max_secrets {
-            let limit = io.limits.max_secrets;
-            return Err(io.stop(SandboxError::Limit(format!(
-                "more than {limit} secrets registered (--max-secrets)"
-            ))));
+        if let Err(why) = io.secret_room() {
+            return Err(io.stop(SandboxError::Limit(why)));
         }
         if value.len() > io.limits.max_secret_bytes {
             let limit = io.limits.max_secret_bytes;

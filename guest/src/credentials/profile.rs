@@ -81,11 +81,11 @@ impl Profiles {
 /// Parses an INI-style AWS file into (profile name, settings). In the config file sections are
 /// `[default]` and `[profile NAME]` (any whitespace after `profile`); in the credentials file
 /// `[NAME]`. Comments start a line with `#` or `;`, or follow a value after whitespace;
-/// sub-sections (indented lines) are skipped. In the config file `[profile default]` wins over
-/// `[default]` (its settings come last).
+/// sub-sections (indented lines) are skipped. In the config file, when `[profile default]` is
+/// there, `[default]` is ignored (as the SDKs do).
 pub fn parse(text: &str, is_config: bool) -> Vec<(String, Profile)> {
     let mut out: Vec<(String, Profile)> = Vec::new();
-    // Config sections written `[default]`: moved before the rest at the end.
+    // Whether each section was written `[default]` (in the config file).
     let mut bare_default: Vec<bool> = Vec::new();
     let mut current: Option<usize> = None;
     for line in text.lines() {
@@ -121,10 +121,15 @@ pub fn parse(text: &str, is_config: bool) -> Vec<(String, Profile)> {
             );
         }
     }
-    let mut ordered: Vec<(bool, (String, Profile))> = bare_default.into_iter().zip(out).collect();
-    // A stable sort: `[default]` sections first, so that `[profile default]` is merged last.
-    ordered.sort_by_key(|(bare, _)| !*bare);
-    ordered.into_iter().map(|(_, section)| section).collect()
+    let prefixed_default = out
+        .iter()
+        .zip(&bare_default)
+        .any(|((name, _), bare)| name == "default" && !bare);
+    out.into_iter()
+        .zip(bare_default)
+        .filter(|(_, bare)| !(prefixed_default && *bare))
+        .map(|(section, _)| section)
+        .collect()
 }
 
 /// A value without its inline comment: `#` or `;` after whitespace starts one.
@@ -265,9 +270,12 @@ mod tests {
         assert_eq!(dev["region"], "eu-west-1");
         assert_eq!(dev["output"], "json");
         assert_eq!(dev["key"], "a#b;c", "# and ; inside a value are kept");
-        // `[profile default]` wins over `[default]`, wherever they are in the file.
+        // With `[profile default]` there, `[default]` is ignored, wherever it is in the file.
         assert_eq!(merged["default"]["region"], "us-east-2");
-        assert_eq!(merged["default"]["output"], "text");
+        assert!(!merged["default"].contains_key("output"));
+        // Without it, `[default]` is the default profile.
+        let only_bare = parse("[default]\nregion = us-west-1\n", true);
+        assert_eq!(only_bare[0].1["region"], "us-west-1");
     }
 
     #[test]

@@ -48,6 +48,11 @@ impl Guest for Hostile {
                     n = std::hint::black_box(n.wrapping_add(1));
                 }
             }
+            // Time: sleep forever in the host's clock (no wasm runs while it waits).
+            "sleep" => {
+                wasi::clocks::monotonic_clock::subscribe_duration(u64::MAX).block();
+                Ok(outcome("woke up"))
+            }
             // Memory: grow until the host refuses.
             "alloc" => {
                 let mut hoard: Vec<Vec<u8>> = Vec::new();
