@@ -12,10 +12,9 @@
 //! `ResourceNotFoundException`.
 
 use std::io::{self, BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread;
 
 use lambda_invoke::emulator::{EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY};
 use lambda_invoke::{Input, ServiceConnection, Task};
@@ -58,28 +57,17 @@ impl std::fmt::Debug for Shared {
 impl Stub {
     /// Starts the stub on a free port of 127.0.0.1.
     pub fn start() -> io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             first_invoke: Mutex::new(None),
             next_id: AtomicU64::new(1),
             stopping: AtomicBool::new(false),
         });
-        let accept = Arc::clone(&shared);
-        thread::Builder::new()
-            .name("bench-stub".to_owned())
-            .spawn(move || {
-                for stream in listener.incoming() {
-                    if accept.stopping.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let shared = Arc::clone(&accept);
-                    let _ = thread::Builder::new()
-                        .name("bench-stub-conn".to_owned())
-                        .spawn(move || serve(stream, &shared));
-                }
-            })?;
+        let (stopping, serving) = (Arc::clone(&shared), Arc::clone(&shared));
+        let address = lambda_invoke::emulator::serve_on_loopback(
+            "bench-stub",
+            move || stopping.stopping.load(Ordering::SeqCst),
+            move |stream| serve(stream, &serving),
+        )?;
         Ok(Stub { address, shared })
     }
 

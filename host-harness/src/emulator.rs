@@ -285,6 +285,33 @@ pub enum Fault {
     Stall(Duration),
 }
 
+/// Listens on 127.0.0.1 (a free port) and runs `serve` on a thread of its own for each
+/// connection, until `stopping` says so (checked at each accepted connection: connect once more
+/// to wake the loop). Returns the address. The emulator and the benchmark's stub both use it.
+pub fn serve_on_loopback(
+    name: &str,
+    stopping: impl Fn() -> bool + Send + 'static,
+    serve: impl Fn(TcpStream) + Send + Sync + 'static,
+) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let address = listener.local_addr()?;
+    let serve = Arc::new(serve);
+    let connection_name = format!("{name}-conn");
+    thread::Builder::new().name(name.to_owned()).spawn(move || {
+        for stream in listener.incoming() {
+            if stopping() {
+                break;
+            }
+            let Ok(stream) = stream else { continue };
+            let serve = Arc::clone(&serve);
+            let _ = thread::Builder::new()
+                .name(connection_name.clone())
+                .spawn(move || serve(stream));
+        }
+    })?;
+    Ok(address)
+}
+
 /// The emulator's configuration.
 pub struct Config {
     /// The region the emulator serves.
@@ -460,8 +487,6 @@ impl Emulator {
     /// Starts the emulator on 127.0.0.1 on a free port.
     pub fn start(mut config: Config) -> io::Result<Self> {
         config.accept_issued();
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             config,
             requests: Mutex::new(Vec::new()),
@@ -469,21 +494,12 @@ impl Emulator {
             next_id: AtomicU64::new(1),
             stopping: AtomicBool::new(false),
         });
-        let accept_shared = Arc::clone(&shared);
-        thread::Builder::new()
-            .name("lambda-emulator".to_owned())
-            .spawn(move || {
-                for stream in listener.incoming() {
-                    if accept_shared.stopping.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let shared = Arc::clone(&accept_shared);
-                    let _ = thread::Builder::new()
-                        .name("lambda-emulator-conn".to_owned())
-                        .spawn(move || serve_connection(stream, &shared));
-                }
-            })?;
+        let (stopping, serving) = (Arc::clone(&shared), Arc::clone(&shared));
+        let address = serve_on_loopback(
+            "lambda-emulator",
+            move || stopping.stopping.load(Ordering::SeqCst),
+            move |stream| serve_connection(stream, &serving),
+        )?;
         Ok(Emulator { address, shared })
     }
 
