@@ -457,6 +457,14 @@ fn standard_environment_variables_drive_every_credential_source_through_the_comm
     let configs = config_file.display().to_string();
     let credentials = credentials_file.display().to_string();
     let full_uri = format!("{url}/v2/credentials/task");
+    let args = [
+        "--function-name",
+        "echo",
+        "--payload",
+        "{}",
+        "--http-log",
+        "bodies",
+    ];
     for (env, key, secrets) in [
         (
             base(&[
@@ -494,14 +502,6 @@ fn standard_environment_variables_drive_every_credential_source_through_the_comm
             vec![IMDS_TOKEN.to_owned()],
         ),
     ] {
-        let args = [
-            "--function-name",
-            "echo",
-            "--payload",
-            "{}",
-            "--http-log",
-            "bodies",
-        ];
         let run = cli(&args, &env);
         assert_eq!(run.code, ExitCode::Success, "{key}: {}", run.stderr);
         assert!(

@@ -44,6 +44,12 @@ fn message(report: &Report) -> String {
     }
 }
 
+/// Asserts that the run ended with `code` and a message containing `needle`.
+fn assert_failed(report: &Report, code: ExitCode, needle: &str) {
+    assert_eq!(report.exit_code(), code, "{}", message(report));
+    assert!(message(report).contains(needle), "{}", message(report));
+}
+
 fn logged(report: &Report, needle: &str) -> bool {
     report.logs.iter().any(|(_, m)| m.contains(needle))
 }
@@ -389,11 +395,10 @@ fn an_answer_over_the_size_limit_is_refused() {
         t.limits = Limits::builder().max_response_body(1024).build()
     });
     // A limit of the sandbox, not a failure of the network: exit code 7, naming the option.
-    assert_eq!(report.exit_code(), ExitCode::SandboxError, "{}", message(&report));
-    assert!(
-        message(&report).contains("1024-byte limit (--max-response-mib)"),
-        "{}",
-        message(&report)
+    assert_failed(
+        &report,
+        ExitCode::SandboxError,
+        "1024-byte limit (--max-response-mib)",
     );
     assert_eq!(invocations(&emulator), 1);
 }
@@ -466,12 +471,7 @@ fn huge_hostile_error_bodies_are_a_service_error_not_a_trap() {
             &body,
         ));
         let report = run(&emulator, SYNC, |_| {});
-        assert_eq!(report.exit_code(), ExitCode::ServiceError, "{}", message(&report));
-        assert!(
-            message(&report).contains("InvalidRequestContentException"),
-            "{}",
-            message(&report)
-        );
+        assert_failed(&report, ExitCode::ServiceError, "InvalidRequestContentException");
         assert_eq!(invocations(&emulator), 1);
     }
 }

@@ -24,6 +24,14 @@ fn attack(what: &str, adjust: impl FnOnce(&mut Task)) -> Report {
     hostile().run(task)
 }
 
+/// `what` aimed at `url` on the test emulator, which the policy allows.
+fn attack_emulator(what: &str, emulator: &lambda_invoke::emulator::Emulator) -> Report {
+    let url = format!("{}/anything", emulator.endpoint_url());
+    attack(&format!("{what} {url}"), |t| {
+        t.policy.allow_endpoint_url(&url).unwrap();
+    })
+}
+
 fn sandbox_error(report: &Report) -> SandboxError {
     assert_eq!(report.exit_code(), ExitCode::SandboxError, "{:?}", report.result);
     match &report.result {
@@ -189,10 +197,7 @@ fn ten_thousand_secrets_are_refused_past_the_limit() {
 #[test]
 fn http_calls_are_limited_per_run() {
     let emulator = emulator();
-    let url = format!("{}/anything", emulator.endpoint_url());
-    let report = attack(&format!("calls {url}"), |t| {
-        t.policy.allow_endpoint_url(&url).unwrap();
-    });
+    let report = attack_emulator("calls", &emulator);
     assert!(
         sandbox_error(&report)
             .to_string()
@@ -279,10 +284,7 @@ fn output_variables_are_limited_in_total_size() {
 #[test]
 fn a_header_over_the_size_limit_is_refused_before_any_io() {
     let emulator = emulator();
-    let url = format!("{}/anything", emulator.endpoint_url());
-    let report = attack(&format!("big-header {url}"), |t| {
-        t.policy.allow_endpoint_url(&url).unwrap();
-    });
+    let report = attack_emulator("big-header", &emulator);
     assert!(
         sandbox_error(&report)
             .to_string()

@@ -327,20 +327,27 @@ pub fn service_error(response: &Response) -> ServiceError {
     }
 }
 
-/// A shortened, single-line rendering of an unexpected body.
+/// A shortened, single-line rendering of an unexpected body; `(empty body)` when it shows
+/// nothing.
 pub fn quote(body: &str) -> String {
+    quoted(body).unwrap_or_else(|| "(empty body)".to_owned())
+}
+
+/// [`quote`], or none when the body has nothing to show (empty, or only control characters and
+/// white space).
+pub fn quoted(body: &str) -> Option<String> {
     let flat: String = body
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let flat = flat.trim();
     if flat.is_empty() {
-        return "(empty body)".to_owned();
+        return None;
     }
-    match flat.char_indices().nth(QUOTE_LIMIT) {
+    Some(match flat.char_indices().nth(QUOTE_LIMIT) {
         Some((at, _)) => format!("{}…", &flat[..at]),
         None => flat.to_owned(),
-    }
+    })
 }
 
 /// The text of the first `<name>…</name>` element, unescaped: enough for the flat error and

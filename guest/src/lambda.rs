@@ -197,12 +197,10 @@ pub fn interpret_invoke(response: Response) -> Result<InvokeAnswer, TaskError> {
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| kind.clone());
         // A payload that is not the usual error document is still what the function said.
-        let error_message = details.string(&["errorMessage"]).unwrap_or_else(|| {
-            match crate::aws::quote(&crate::aws::body_text(&response.body)) {
-                quoted if quoted == "(empty body)" => String::new(),
-                quoted => quoted,
-            }
-        });
+        let error_message = details
+            .string(&["errorMessage"])
+            .or_else(|| crate::aws::quoted(&crate::aws::body_text(&response.body)))
+            .unwrap_or_default();
         (error_type, error_message)
     });
     Ok(InvokeAnswer {

@@ -182,15 +182,10 @@ pub fn append(path: &str, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::env;
 
     #[test]
     fn detection() {
-        let env = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect()
-        };
         assert_eq!(
             Convention::detect(&env(&[("TF_BUILD", "True")])),
             Convention::Azure

@@ -452,6 +452,15 @@ impl Target {
     }
 }
 
+/// An environment of `pairs`, for tests.
+#[cfg(test)]
+pub(crate) fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,12 +493,6 @@ mod tests {
 
     #[test]
     fn metadata_services_get_plain_http_only_at_their_own_addresses() {
-        let env = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect()
-        };
         let p = Policy::for_environment(&env(&[(
             "AWS_CONTAINER_CREDENTIALS_FULL_URI",
             "http://169.254.170.23/v1/credentials",
@@ -566,12 +569,6 @@ mod tests {
 
     #[test]
     fn the_environment_decides_metadata_endpoints_and_files() {
-        let env = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect()
-        };
         let p = Policy::for_environment(&env(&[("HOME", "/home/u")]));
         assert_eq!(p.check_request("http://169.254.169.254/latest/api/token"), Ok(()));
         assert!(p.check_request("http://169.254.170.2/creds").is_err());

@@ -820,8 +820,8 @@ fn refuse_imports_outside_world(linker: &mut Linker<RunState>, component: &Compo
     Ok(())
 }
 
-/// The store's limiter: wasmtime's [`StoreLimits`], remembering whether it refused to grow a
-/// memory or a table, so that such a trap is reported as the memory limit and nothing else is.
+/// The store's limiter: wasmtime's [`StoreLimits`], remembering what it refused to grow, so that
+/// such a trap is reported as that limit (and no other trap is, whatever its text says).
 struct Limiter {
     limits: StoreLimits,
     refused: Option<Grown>,
@@ -834,6 +834,16 @@ enum Grown {
     Table,
 }
 
+impl Limiter {
+    /// Remembers a refusal to grow `what`, and passes the answer on.
+    fn note(&mut self, allowed: wasmtime::Result<bool>, what: Grown) -> wasmtime::Result<bool> {
+        if !matches!(allowed, Ok(true)) {
+            self.refused = Some(what);
+        }
+        allowed
+    }
+}
+
 impl wasmtime::ResourceLimiter for Limiter {
     fn memory_growing(
         &mut self,
@@ -842,10 +852,7 @@ impl wasmtime::ResourceLimiter for Limiter {
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let allowed = self.limits.memory_growing(current, desired, maximum);
-        if !matches!(allowed, Ok(true)) {
-            self.refused = Some(Grown::Memory);
-        }
-        allowed
+        self.note(allowed, Grown::Memory)
     }
 
     fn table_growing(
@@ -855,10 +862,7 @@ impl wasmtime::ResourceLimiter for Limiter {
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let allowed = self.limits.table_growing(current, desired, maximum);
-        if !matches!(allowed, Ok(true)) {
-            self.refused = Some(Grown::Table);
-        }
-        allowed
+        self.note(allowed, Grown::Table)
     }
 
     fn instances(&self) -> usize {
@@ -975,7 +979,6 @@ impl TaskIo {
         self.logs.push((level, masked));
     }
 
-    /// Records that a limit stopped the run and returns the trap that ends it.
     /// Whether one more secret is allowed.
     fn secret_room(&self) -> Result<(), String> {
         if self.secrets.len() >= self.limits.max_secrets {
@@ -992,6 +995,7 @@ impl TaskIo {
         why
     }
 
+    /// Records that a limit stopped the run and returns the trap that ends it.
     fn stop(&mut self, limit: SandboxError) -> wasmtime::Error {
         self.stopped_by = Some(limit.clone());
         wasmtime::Error::new(limit)
@@ -1067,14 +1071,7 @@ impl wit_http::Host for RunState {
         let watch = io.board.watch(&request.label, &io.reporter);
         let sent = io.http.send_with_limit(outgoing, limit);
         io.board.done(watch);
-        // The client reads no further than the limit; a body it could not size in advance is
-        // checked here too.
-        let sent = match sent {
-            Ok(response) if response.body.len() as u64 > limit => {
-                Err(http_client::HttpError::TooLarge(limit))
-            }
-            other => other,
-        };
+        // The client reads no further than the limit and says TooLarge beyond it.
         Ok(match sent {
             Err(http_client::HttpError::TooLarge(limit)) => {
                 io.limit(format!(

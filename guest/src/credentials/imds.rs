@@ -71,7 +71,9 @@ impl Session {
             // Only "no tokens here" (403, 404, 405: an older service, or a proxy in front of
             // it) falls back to v1, as the SDKs do; a 400 says the request was wrong.
             Ok(response) if !(403..=405).contains(&response.status) => Err(Unavailable::Broken(format!(
-                "the IMDSv2 token request was answered HTTP {}",
+                "the IMDSv2 token request was answered HTTP {}: check \
+                 AWS_EC2_METADATA_SERVICE_ENDPOINT and the instance's metadata options, or set \
+                 AWS_EC2_METADATA_DISABLED=true and configure credentials another way",
                 response.status
             ))),
             Ok(_) if flag(host, "AWS_EC2_METADATA_V1_DISABLED") => Err(Unavailable::V1Disabled),
@@ -157,9 +159,11 @@ pub(crate) fn provide(host: &mut dyn Host, _: &Context<'_>) -> Result<Credential
         Unavailable::Unreachable(why) | Unavailable::Broken(why) => {
             SourceError::Broken(format!("EC2 instance metadata: {why}"))
         }
-        Unavailable::Disabled | Unavailable::V1Disabled => {
-            SourceError::Broken("EC2 instance metadata became unavailable".to_owned())
-        }
+        Unavailable::Disabled | Unavailable::V1Disabled => SourceError::Broken(
+            "EC2 instance metadata stopped answering during the lookup: run again, or \
+                 configure credentials another way"
+                .to_owned(),
+        ),
     };
     let Some(roles) = session.get(host, base).map_err(broken)? else {
         return Err(SourceError::NotConfigured(Some(

@@ -15,6 +15,7 @@ pub(crate) fn provide(host: &mut dyn Host, context: &Context<'_>) -> Result<Cred
     let id = host.variable("AWS.AccessKeyID");
     let secret = host.variable("AWS.SecretAccessKey");
     let token = host.variable("AWS.SessionToken");
+    let role_arn = host.non_empty_variable("AWS.AssumeRoleArn");
     let keys = match from_keys(
         host,
         SOURCE,
@@ -25,7 +26,7 @@ pub(crate) fn provide(host: &mut dyn Host, context: &Context<'_>) -> Result<Cred
     ) {
         // A role with no keys to assume it with is a configured source that cannot work:
         // say so instead of moving on to another source.
-        Err(SourceError::NotConfigured(_)) if host.non_empty_variable("AWS.AssumeRoleArn").is_some() => {
+        Err(SourceError::NotConfigured(_)) if role_arn.is_some() => {
             return Err(SourceError::Broken(
                 "task variable AWS.AssumeRoleArn is set, but AWS.AccessKeyID and \
                  AWS.SecretAccessKey are not: define them (the role is assumed with them), \
@@ -35,7 +36,7 @@ pub(crate) fn provide(host: &mut dyn Host, context: &Context<'_>) -> Result<Cred
         }
         keys => keys?,
     };
-    match host.non_empty_variable("AWS.AssumeRoleArn") {
+    match role_arn {
         Some(role_arn) => {
             let request = RoleRequest {
                 role_arn: role_arn.trim().to_owned(),
