@@ -59,19 +59,43 @@ fn host_still_serves() {
 }
 
 #[test]
-fn an_endless_loop_is_stopped_by_the_cpu_budget() {
-    let report = attack("loop", |t| t.limits = Limits::builder().fuel(200_000_000).build());
+fn an_endless_loop_is_stopped_by_the_cpu_limit() {
+    let started = std::time::Instant::now();
+    let limit = Duration::from_millis(200);
+    let report = attack("loop", |t| t.limits = Limits::builder().cpu_time(limit).build());
     let e = sandbox_error(&report);
-    assert_eq!(e, SandboxError::Cpu { fuel: 200_000_000 });
-    assert!(e.to_string().contains("--max-fuel"), "{e}");
+    assert_eq!(e, SandboxError::Cpu { limit });
+    assert!(
+        e.to_string().contains("200 ms") && e.to_string().contains("--max-cpu-time-ms"),
+        "{e}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a 200 ms CPU limit took {:?} to stop a loop",
+        started.elapsed()
+    );
     host_still_serves();
+}
+
+#[test]
+fn waiting_does_not_count_as_cpu_time() {
+    // 300 ms asleep in the host's clock against 50 ms of CPU time: the run finishes.
+    let report = attack("nap 300", |t| {
+        t.limits = Limits::builder().cpu_time(Duration::from_millis(50)).build()
+    });
+    assert_eq!(payload(&report), "woke up");
+    assert!(
+        report.elapsed >= Duration::from_millis(300),
+        "{:?}",
+        report.elapsed
+    );
 }
 
 #[test]
 fn an_endless_loop_is_stopped_by_the_wall_clock() {
     let report = attack("loop", |t| {
         t.limits = Limits::builder()
-            .fuel(u64::MAX)
+            .cpu_time(Duration::MAX)
             .wall_time(Duration::from_millis(300))
             .build()
     });
@@ -347,7 +371,7 @@ fn a_blocked_reporter_does_not_stop_other_tenants_deadlines() {
     let started = std::time::Instant::now();
     let mut task_b = Task::new(Input::new("loop"));
     task_b.limits = Limits::builder()
-        .fuel(u64::MAX)
+        .cpu_time(Duration::MAX)
         .wall_time(Duration::from_millis(300))
         .build();
     let report = runtime.run(task_b);

@@ -233,7 +233,7 @@ mod tests {
             assert_eq!(std::fs::read(&path).unwrap(), good, "and is replaced");
         }
         let mut config = crate::Runtime::engine_config(None);
-        config.consume_fuel(false);
+        config.epoch_interruption(false);
         let other = Engine::new(&config).unwrap();
         assert_ne!(
             key(&engine, bytes),

@@ -183,9 +183,9 @@ struct InvokeArgs {
     /// Guest memory limit in MiB.
     #[arg(long, value_name = "MIB", default_value_t = Limits::default().memory_bytes >> 20)]
     max_memory_mib: usize,
-    /// Guest CPU budget in fuel units (about one per wasm instruction).
-    #[arg(long, value_name = "UNITS", default_value_t = Limits::default().fuel)]
-    max_fuel: u64,
+    /// CPU time limit of the run in milliseconds (waiting for answers does not count).
+    #[arg(long, value_name = "MS", default_value_t = Limits::default().cpu_time.as_secs() * 1000)]
+    max_cpu_time_ms: u64,
     /// Wall-clock limit of the whole run in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().wall_time.as_secs())]
     max_wall_time_s: u64,
@@ -399,7 +399,7 @@ fn invoke(args: InvokeArgs, io: &Io) -> ExitCode {
     }
     let limits = Limits::builder()
         .memory_bytes(args.max_memory_mib.saturating_mul(1 << 20))
-        .fuel(args.max_fuel)
+        .cpu_time(Duration::from_millis(args.max_cpu_time_ms))
         .wall_time(Duration::from_secs(args.max_wall_time_s))
         .max_http_calls(args.max_http_calls)
         .max_response_body(args.max_response_mib.saturating_mul(1 << 20))

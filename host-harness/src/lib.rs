@@ -29,6 +29,7 @@ mod bindings;
 pub mod cache;
 pub mod ci;
 pub mod cli;
+mod cpu;
 pub mod emulator;
 pub mod http_client;
 pub mod limits;

@@ -11,10 +11,10 @@ pub struct Limits {
     /// Elements a guest's table may grow to (function pointers). Default 10,000; the task's
     /// component has a few hundred.
     pub table_elements: usize,
-    /// CPU the guest may use, in wasmtime fuel units (about one per wasm instruction). Time spent
-    /// in host calls (HTTP) does not count. Default 10 billion (seconds of pure computation;
-    /// a normal run uses a few million).
-    pub fuel: u64,
+    /// CPU time the run may use: that of the thread running it, the guest's computation and the
+    /// host's work on its behalf; waiting (for HTTP answers, in sleeps) does not count. Checked
+    /// every 10 ms while the guest computes. Default 10 s (a normal run uses well under 1 ms).
+    pub cpu_time: Duration,
     /// Wall-clock time for the whole run. Default 18 minutes: Lambda's longest timeout
     /// (15 minutes), the component's read margin (1 minute) and a margin of its own, so that the
     /// component's read timeout, with its clearer message, fires first.
@@ -51,7 +51,7 @@ impl Default for Limits {
         Limits {
             memory_bytes: 64 << 20,
             table_elements: 10_000,
-            fuel: 10_000_000_000,
+            cpu_time: Duration::from_secs(10),
             wall_time: Duration::from_secs(18 * 60),
             max_request_body: 7 << 20,
             max_response_body: 16 << 20,
@@ -104,8 +104,8 @@ setters! {
     memory_bytes: usize;
     /// Sets [`Limits::table_elements`].
     table_elements: usize;
-    /// Sets [`Limits::fuel`].
-    fuel: u64;
+    /// Sets [`Limits::cpu_time`].
+    cpu_time: Duration;
     /// Sets [`Limits::wall_time`].
     wall_time: Duration;
     /// Sets [`Limits::max_request_body`].

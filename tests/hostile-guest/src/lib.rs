@@ -53,6 +53,12 @@ impl Guest for Hostile {
                 wasi::clocks::monotonic_clock::subscribe_duration(u64::MAX).block();
                 Ok(outcome("woke up"))
             }
+            // Time without computation: sleep `argument` milliseconds in the host's clock.
+            "nap" => {
+                let millis: u64 = argument.parse().unwrap_or(0);
+                wasi::clocks::monotonic_clock::subscribe_duration(millis * 1_000_000).block();
+                Ok(outcome("woke up"))
+            }
             // Memory: grow until the host refuses.
             "alloc" => {
                 let mut hoard: Vec<Vec<u8>> = Vec::new();
