@@ -119,6 +119,24 @@ fn sleeping_forever_in_the_host_is_stopped_by_the_wall_clock() {
 }
 
 #[test]
+fn a_pooled_slot_keeps_nothing_of_the_previous_run() {
+    // One slot, so every run reuses the memory of the one before (kept resident where the
+    // kernel allows, and reset page by page).
+    let pooled = Runtime::from_file(
+        env!("HOSTILE_COMPONENT").as_ref(),
+        RuntimeOptions {
+            pooling: Some(1),
+            ..RuntimeOptions::default()
+        },
+    )
+    .expect("the hostile component loads");
+    for run in 0..3 {
+        let report = pooled.run(Task::new(Input::new("residue")));
+        assert_eq!(payload(&report), "mark 0x0, 0 dirty heap bytes", "run {run}");
+    }
+}
+
+#[test]
 fn unbounded_allocation_is_stopped_by_the_memory_limit() {
     let report = attack("alloc", |t| {
         t.limits = Limits::builder().memory_bytes(16 << 20).build()

@@ -59,6 +59,18 @@ impl Guest for Hostile {
                 wasi::clocks::monotonic_clock::subscribe_duration(millis * 1_000_000).block();
                 Ok(outcome("woke up"))
             }
+            // Isolation: look for what an earlier run in the same pooled slot left in memory
+            // (a static and a zeroed heap block, which the allocator trusts to be fresh), then
+            // leave some behind.
+            "residue" => {
+                static MARK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                let mark = MARK.swap(0x5EC2E7, std::sync::atomic::Ordering::SeqCst);
+                let mut heap = vec![0u8; 4 << 20];
+                let dirty = heap.iter().filter(|&&b| b != 0).count();
+                heap.fill(0xA5);
+                std::hint::black_box(&heap);
+                Ok(outcome(format!("mark {mark:#x}, {dirty} dirty heap bytes")))
+            }
             // Memory: grow until the host refuses.
             "alloc" => {
                 let mut hoard: Vec<Vec<u8>> = Vec::new();
