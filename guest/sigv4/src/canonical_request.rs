@@ -15,7 +15,7 @@ use core::cmp::Ordering;
 use core::fmt;
 use core::ops::Range;
 
-use sha2::{Digest, Sha256};
+use lambda_invoke_sha256::sha256;
 
 use crate::error::SigningError;
 use crate::hex;
@@ -73,7 +73,7 @@ impl CanonicalRequest {
         if session_token.is_some_and(|token| !is_valid_session_token(token)) {
             return Err(SigningError::InvalidSessionToken);
         }
-        let payload_hash = hex::encode(&Sha256::digest(request.body));
+        let payload_hash = hex::encode(&sha256(request.body));
 
         let mut headers: Vec<(&str, &str)> = Vec::with_capacity(request.headers.len() + 3);
         let mut has_host = false;
@@ -254,7 +254,9 @@ fn cmp_ignore_ascii_case(a: &str, b: &str) -> Ordering {
 }
 
 fn push_lowercase(name: &str, out: &mut String) {
-    out.extend(name.chars().map(|c| c.to_ascii_lowercase()));
+    let start = out.len();
+    out.push_str(name);
+    out[start..].make_ascii_lowercase();
 }
 
 /// Appends the canonical URI of `path`: normalised (RFC 3986 section 5.2.4, plus repeated
@@ -337,31 +339,45 @@ fn write_trimmed_value(name: &str, value: &str, out: &mut String) -> Result<(), 
     let invalid = || SigningError::InvalidHeaderValue {
         name: name.to_owned(),
     };
-    let mut chars = value.chars().peekable();
+    // Byte by byte: every byte that matters here is ASCII, so the runs copied whole start and
+    // end on character boundaries.
+    let bytes = value.as_bytes();
     let mut space_pending = false;
     let mut at_start = true;
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' => space_pending = true,
-            '\r' | '\n' => {
-                if c == '\r' && chars.next_if_eq(&'\n').is_none() {
-                    return Err(invalid());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        match byte {
+            b' ' | b'\t' => {
+                space_pending = true;
+                at += 1;
+            }
+            b'\r' | b'\n' => {
+                at += 1;
+                if byte == b'\r' {
+                    if bytes.get(at) != Some(&b'\n') {
+                        return Err(invalid());
+                    }
+                    at += 1;
                 }
                 // Obsolete line folding (RFC 9112 section 5.2): a line break followed by
                 // whitespace continues the value. Any other line break would end the header.
-                if !matches!(chars.peek(), Some(' ' | '\t')) {
+                if !matches!(bytes.get(at), Some(b' ' | b'\t')) {
                     return Err(invalid());
                 }
                 space_pending = true;
             }
-            c if c.is_ascii_control() => return Err(invalid()),
-            c => {
+            byte if byte.is_ascii_control() => return Err(invalid()),
+            _ => {
+                let start = at;
+                while bytes.get(at).is_some_and(|&b| b != b' ' && !b.is_ascii_control()) {
+                    at += 1;
+                }
                 if space_pending && !at_start {
                     out.push(' ');
                 }
                 space_pending = false;
                 at_start = false;
-                out.push(c);
+                out.push_str(&value[start..at]);
             }
         }
     }

@@ -8,9 +8,15 @@ const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
 /// Appends `bytes` to `out` as lowercase hexadecimal, two digits per byte.
 pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
     out.reserve(bytes.len() * 2);
-    for &byte in bytes {
-        out.push(char::from(LOWER_HEX[usize::from(byte >> 4)]));
-        out.push(char::from(LOWER_HEX[usize::from(byte & 0x0f)]));
+    // A digest at a time through a buffer: one append per 32 bytes, not a `push` per digit.
+    for chunk in bytes.chunks(32) {
+        let mut digits = [0_u8; 64];
+        for (pair, &byte) in digits.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = LOWER_HEX[usize::from(byte >> 4)];
+            pair[1] = LOWER_HEX[usize::from(byte & 0x0f)];
+        }
+        // Hexadecimal digits are ASCII, so always UTF-8.
+        out.push_str(core::str::from_utf8(&digits[..2 * chunk.len()]).unwrap_or_default());
     }
 }
 

@@ -9,9 +9,10 @@ use crate::canonical_request::CanonicalRequest;
 use crate::error::SigningError;
 use crate::hex;
 use crate::params::{SignableRequest, SigningParams};
-use crate::signing_key::{SigningKey, hmac_sha256};
+use crate::signing_key::SigningKey;
 use crate::string_to_sign::{ALGORITHM, StringToSign};
 use crate::uri_encoding::is_unreserved;
+use lambda_invoke_sha256::hmac_sha256;
 
 /// The result of signing: the headers to add, and every intermediate step for inspection.
 ///

@@ -6,7 +6,7 @@ use alloc::string::String;
 use core::fmt;
 use core::ops::Range;
 
-use sha2::{Digest, Sha256};
+use lambda_invoke_sha256::sha256;
 
 use crate::canonical_request::CanonicalRequest;
 use crate::hex;
@@ -56,7 +56,7 @@ impl StringToSign {
         text.push_str(SCOPE_TERMINATOR);
         let scope = start..text.len();
         text.push('\n');
-        hex::encode_into(&Sha256::digest(canonical_request.as_str().as_bytes()), &mut text);
+        hex::encode_into(&sha256(canonical_request.as_str().as_bytes()), &mut text);
         Self { text, scope }
     }
 

@@ -29,14 +29,23 @@ pub fn encode_path(input: &[u8], out: &mut String) {
 
 fn encode(input: &[u8], keep_slash: bool, out: &mut String) {
     out.reserve(input.len());
-    for &byte in input {
-        if is_unreserved(byte) || (keep_slash && byte == b'/') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(UPPER_HEX[usize::from(byte >> 4)]));
-            out.push(char::from(UPPER_HEX[usize::from(byte & 0x0f)]));
-        }
+    let kept = |byte: u8| is_unreserved(byte) || (keep_slash && byte == b'/');
+    let mut rest = input;
+    loop {
+        // Runs of kept bytes are appended whole; they are ASCII, so always UTF-8.
+        let run = rest.iter().position(|&byte| !kept(byte)).unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at(run);
+        out.push_str(core::str::from_utf8(plain).unwrap_or_default());
+        let Some((&byte, tail)) = tail.split_first() else {
+            return;
+        };
+        let escape = [
+            b'%',
+            UPPER_HEX[usize::from(byte >> 4)],
+            UPPER_HEX[usize::from(byte & 0x0f)],
+        ];
+        out.push_str(core::str::from_utf8(&escape).unwrap_or_default());
+        rest = tail;
     }
 }
 

@@ -21,10 +21,13 @@ pub fn build(package: &str, artifact: &str, watch: &[&str]) -> PathBuf {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let root = workspace_root(&manifest_dir);
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
-    for path in watch
-        .iter()
-        .chain(&["wit", "Cargo.toml", "Cargo.lock", "rust-toolchain.toml"])
-    {
+    for path in watch.iter().chain(&[
+        "wit",
+        "Cargo.toml",
+        "Cargo.lock",
+        "rust-toolchain.toml",
+        ".cargo/config.toml",
+    ]) {
         println!("cargo:rerun-if-changed={}", root.join(path).display());
     }
     println!("cargo:rerun-if-env-changed=LAMBDA_INVOKE_GUEST_PROFILE");
