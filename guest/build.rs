@@ -1,10 +1,11 @@
-//! Links `memcmp` from the target's own C library when building the component.
+//! The component's link settings: `memcmp` from the target's own C library, no WASI adapter, and
+//! the initial memory.
 //!
-//! The component is `no_std`, so nothing links wasi-libc for it, and `compiler_builtins` leaves
-//! the C memory functions to libc on `wasm32-wasip2`. Rust's slice and string comparisons call
-//! `memcmp`; the toolchain ships wasi-libc's `libc.a` for the target (in `self-contained/`, already
-//! on the linker's search path), and linking it as a static archive takes only the objects that
-//! are used.
+//! `memcmp`: the component is `no_std`, so nothing links wasi-libc for it, and
+//! `compiler_builtins` leaves the C memory functions to libc on `wasm32-wasip2`. Rust's slice and
+//! string comparisons call `memcmp`; the toolchain ships wasi-libc's `libc.a` for the target (in
+//! `self-contained/`, already on the linker's search path), and linking it as a static archive
+//! takes only the objects that are used.
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -14,5 +15,9 @@ fn main() {
         // wasm-component-ld merges in its adapter's world and the component's WASI imports
         // become those of its version (0.2.6) instead of the 0.2.0 the WIT world names.
         println!("cargo:rustc-link-arg=--wasi-adapter=none");
+        // 2 MiB of initial memory: the 1 MiB stack, the data, and a heap that a normal run
+        // (some 100 KiB) fits in, so that it never grows its memory (see src/heap.rs). Pages
+        // it does not touch cost nothing; larger payloads grow the memory as before.
+        println!("cargo:rustc-link-arg=--initial-memory={}", 2 << 20);
     }
 }

@@ -809,3 +809,22 @@ fn emulator_with_role() -> lambda_invoke::emulator::Emulator {
     });
     lambda_invoke::emulator::Emulator::start(config).unwrap()
 }
+
+#[test]
+fn a_normal_run_fits_in_the_initial_memory_and_a_large_payload_grows_it() {
+    // The component starts with 2 MiB (guest/build.rs) and its allocator uses the heap in it
+    // before growing the memory (guest/src/heap.rs): a grow costs the host mprotect calls.
+    const INITIAL: usize = 2 << 20;
+    let emulator = emulator();
+    let mut small = input(&emulator, "echo");
+    small.payload = "{\"hello\":\"world\"}".to_owned();
+    let report = run_with_example_keys(&emulator, small);
+    assert_eq!(outcome(&report).payload, b"{\"hello\":\"world\"}");
+    assert_eq!(report.peak_memory, INITIAL, "a normal run grew its memory");
+
+    let mut large = input(&emulator, "echo");
+    large.payload = format!("\"{}\"", "x".repeat(3 << 20));
+    let report = run_with_example_keys(&emulator, large);
+    assert_eq!(outcome(&report).payload.len(), (3 << 20) + 2);
+    assert!(report.peak_memory > INITIAL + (3 << 20), "{}", report.peak_memory);
+}

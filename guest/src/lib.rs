@@ -53,10 +53,13 @@ pub mod environment {
     pub use crate::bindings::environment::{FileError, OutputError};
 }
 
+#[cfg(all(target_family = "wasm", not(test)))]
+mod heap;
+
 /// The component's allocator: `std` is not there to provide one.
 #[cfg(all(target_family = "wasm", not(test)))]
 #[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOCATOR: heap::Heap = heap::Heap::new();
 
 /// A panic ends the run with a trap, which the host reports as a guest failure. The task never
 /// panics on anything a user or a server sends (the fuzz targets check that); what is left is a

@@ -281,6 +281,10 @@ pub struct Report {
     pub http_calls: u32,
     /// How long the run took.
     pub elapsed: Duration,
+    /// The CPU time the run used ([`Limits::cpu_time`] says what counts).
+    pub cpu_time: Duration,
+    /// The largest the guest's linear memory was, in bytes: its initial size unless it grew.
+    pub peak_memory: usize,
 }
 
 impl Report {
@@ -293,6 +297,8 @@ impl Report {
             secrets: Secrets::default(),
             http_calls: 0,
             elapsed: started.elapsed(),
+            cpu_time: Duration::ZERO,
+            peak_memory: 0,
         }
     }
 
@@ -492,6 +498,7 @@ impl Runtime {
         let environment = policy.filter_env(environment);
         let started = Instant::now();
         let state = RunState {
+            cpu: CpuStopwatch::start(),
             clocks: WasiClocksCtx::default(),
             random: WasiRandomCtx::default(),
             table: ResourceTable::new(),
@@ -505,6 +512,7 @@ impl Runtime {
                     .trap_on_grow_failure(true)
                     .build(),
                 refused: None,
+                peak_memory: 0,
             },
             io: TaskIo {
                 variables,
@@ -528,7 +536,7 @@ impl Runtime {
         // At every tick of the epoch while the guest computes: has the run used up its CPU time
         // (this thread's, since the store was made: the guest's and the host's work for it,
         // not its waits) or its wall-clock time? Either ends the run with that limit.
-        let cpu = CpuStopwatch::start();
+        let cpu = store.data().cpu;
         store.epoch_deadline_callback(move |store| {
             let io = &store.data().io;
             if Instant::now() >= io.deadline {
@@ -603,6 +611,8 @@ impl Runtime {
             Err(error) => Err(error),
         };
         let memory_limit = store.data().io.limits.memory_bytes;
+        let peak_memory = store.data().limiter.peak_memory;
+        let cpu_time = store.data().cpu.elapsed();
         let refused = store.data().limiter.refused.map(|refused| match refused {
             Grown::Memory => SandboxError::Memory { limit: memory_limit },
             Grown::Table => SandboxError::Limit(format!(
@@ -636,6 +646,8 @@ impl Runtime {
             secrets: io.secrets,
             http_calls: io.http_calls,
             elapsed: started.elapsed(),
+            cpu_time,
+            peak_memory,
         }
     }
 }
@@ -853,6 +865,8 @@ fn refuse_imports_outside_world(linker: &mut Linker<RunState>, component: &Compo
 struct Limiter {
     limits: StoreLimits,
     refused: Option<Grown>,
+    /// The largest size granted to a memory.
+    peak_memory: usize,
 }
 
 /// What the limiter refused to grow.
@@ -880,6 +894,9 @@ impl wasmtime::ResourceLimiter for Limiter {
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let allowed = self.limits.memory_growing(current, desired, maximum);
+        if matches!(allowed, Ok(true)) {
+            self.peak_memory = self.peak_memory.max(desired);
+        }
         self.note(allowed, Grown::Memory)
     }
 
@@ -909,6 +926,8 @@ impl wasmtime::ResourceLimiter for Limiter {
 /// The store's data: WASI clocks and random numbers (nothing else of WASI), limits and the task's
 /// own state.
 struct RunState {
+    /// The CPU time of the run, from the store's creation.
+    cpu: CpuStopwatch,
     clocks: WasiClocksCtx,
     random: WasiRandomCtx,
     table: ResourceTable,
