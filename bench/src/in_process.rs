@@ -2,9 +2,12 @@
 //!
 //! Part 2 loads the component once and runs tasks one after another (each one: a fresh store
 //! and instance, credentials resolved, the request signed, one HTTP round trip, the answer
-//! interpreted), and sets them against the bare round trip: the same request bytes replayed on
-//! a raw keep-alive socket, and through the harness's own HTTP client. Part 3 runs tasks on the
-//! worker pool.
+//! interpreted), and sets them against the bare round trip (the same request bytes replayed on
+//! a raw keep-alive socket), the harness's own HTTP client, and the native SDK peer's loop.
+//! The measures are taken in interleaved rounds (a slice of each per round): on this shared
+//! machine the cost of a loopback round trip drifts with what the other core is doing, and
+//! measuring one thing after another would compare different machines. Part 3 runs tasks on
+//! the worker pool.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,22 +28,31 @@ pub struct PerTask {
     pub load_compile: Duration,
     /// `Runtime::new` from a warm compiled-component cache.
     pub load_cached: Duration,
-    /// One task, default runtime (on-demand allocator).
+    /// One task, pooling allocator: the runtime a host that runs many tasks uses.
     pub task: Summary,
-    /// One task, pooling allocator.
-    pub task_pooling: Summary,
+    /// One task, the default runtime (on-demand allocator).
+    pub task_on_demand: Summary,
     /// The recorded request replayed on a raw keep-alive socket.
     pub raw_round_trip: Summary,
     /// The recorded request sent through the harness's HTTP client (ureq).
     pub client_round_trip: Summary,
+    /// The native SDK peer's calls in its own loop, if the peer was given.
+    pub native: Option<Summary>,
 }
 
-/// Part 2 against `server`, `tasks` timed tasks after `warmup` untimed ones.
-pub fn per_task(server: &Stub, tasks: usize, warmup: usize) -> Result<PerTask> {
+/// Part 2 against `server`: `tasks` timed samples of each measure, in `rounds` interleaved
+/// rounds, after `warmup` untimed ones; the native SDK `peer`'s loop too when given.
+pub fn per_task(
+    server: &Stub,
+    tasks: usize,
+    warmup: usize,
+    rounds: usize,
+    peer: Option<&Path>,
+) -> Result<PerTask> {
     let url = server.endpoint_url();
 
     let started = Instant::now();
-    let runtime = Runtime::new(RuntimeOptions {
+    let on_demand = Runtime::new(RuntimeOptions {
         cache: CacheSetting::Disabled,
         ..RuntimeOptions::default()
     })?;
@@ -57,30 +69,19 @@ pub fn per_task(server: &Stub, tasks: usize, warmup: usize) -> Result<PerTask> {
     })?);
     let load_cached = started.elapsed();
     let _ = std::fs::remove_dir_all(&cache_dir);
-
-    let task = time_tasks(&runtime, &url, tasks, warmup)?;
     let pooling = Runtime::new(RuntimeOptions {
         cache: CacheSetting::Disabled,
         pooling: Some(4),
         ..RuntimeOptions::default()
     })?;
-    let task_pooling = time_tasks(&pooling, &url, tasks, warmup)?;
 
-    // The request the task sent, as the stub received it.
+    // One task first: the request the task sends, as the stub received it, is what the round
+    // trips replay.
+    run_task(&pooling, &url)?;
     let recorded = server
         .first_invoke()
         .context("the stub received no Invoke request")?;
-
     let mut raw = RawClient::connect(server.address(), &recorded)?;
-    let raw_round_trip = time(tasks, warmup, || {
-        let status = raw.round_trip()?;
-        ensure!(
-            status == 200,
-            "the stub answered {status} to the replayed request"
-        );
-        Ok(())
-    })?;
-
     let client = HttpClient::new(ClientLimits::default(), ProxyConfig::none());
     let headers: Vec<(String, String)> = recorded
         .headers
@@ -92,60 +93,96 @@ pub fn per_task(server: &Stub, tasks: usize, warmup: usize) -> Result<PerTask> {
         .cloned()
         .collect();
     let invoke_url = format!("{url}{}", recorded.target);
-    let client_round_trip = time(tasks, warmup, || {
-        let response = client
-            .send(OutgoingRequest {
-                method: Method::Post,
-                url: invoke_url.clone(),
-                headers: headers.clone(),
-                body: recorded.body.clone(),
-                connect_timeout: Duration::from_secs(10),
-                read_timeout: Duration::from_secs(10),
-            })
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        ensure!(response.status == 200, "the stub answered {}", response.status);
-        Ok(())
-    })?;
 
+    let mut measures: [Measure<'_>; 4] = [
+        ("pooled task", Box::new(|| run_task(&pooling, &url)), Vec::new()),
+        (
+            "on-demand task",
+            Box::new(|| run_task(&on_demand, &url)),
+            Vec::new(),
+        ),
+        (
+            "raw round trip",
+            Box::new(|| {
+                let status = raw.round_trip()?;
+                ensure!(
+                    status == 200,
+                    "the stub answered {status} to the replayed request"
+                );
+                Ok(())
+            }),
+            Vec::new(),
+        ),
+        (
+            "client round trip",
+            Box::new(|| {
+                let response = client
+                    .send(OutgoingRequest {
+                        method: Method::Post,
+                        url: invoke_url.clone(),
+                        headers: headers.clone(),
+                        body: recorded.body.clone(),
+                        connect_timeout: Duration::from_secs(10),
+                        read_timeout: Duration::from_secs(10),
+                    })
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                ensure!(response.status == 200, "the stub answered {}", response.status);
+                Ok(())
+            }),
+            Vec::new(),
+        ),
+    ];
+    for (_, measure, _) in &mut measures {
+        for _ in 0..warmup {
+            measure()?;
+        }
+    }
+    let rounds = rounds.clamp(1, tasks.max(1));
+    let mut native = Vec::new();
+    for round in 0..rounds {
+        // Spread `tasks` over the rounds, the remainder in the first ones.
+        let count = tasks / rounds + usize::from(round < tasks % rounds);
+        for (_, measure, samples) in &mut measures {
+            for _ in 0..count {
+                let started = Instant::now();
+                measure()?;
+                samples.push(started.elapsed());
+            }
+        }
+        if let Some(peer) = peer {
+            native.extend(native_loop(peer, server, count)?);
+        }
+    }
+    let [task, task_on_demand, raw_round_trip, client_round_trip] = measures.map(|(what, _, samples)| {
+        Summary::of(samples).with_context(|| format!("no {what} samples: use --tasks 1 or more"))
+    });
     Ok(PerTask {
         load_compile,
         load_cached,
-        task,
-        task_pooling,
-        raw_round_trip,
-        client_round_trip,
+        task: task?,
+        task_on_demand: task_on_demand?,
+        raw_round_trip: raw_round_trip?,
+        client_round_trip: client_round_trip?,
+        native: Summary::of(native),
     })
 }
 
-/// Runs `warmup` and then `count` echo tasks one by one, timing each `run`.
-fn time_tasks(runtime: &Runtime, url: &str, count: usize, warmup: usize) -> Result<Summary> {
-    time(count, warmup, || {
-        let task = stub::echo_task(url);
-        let report = runtime.run(task);
-        ensure!(
-            report.exit_code() == ExitCode::Success,
-            "a benchmark task failed: {:?}",
-            report.result
-        );
-        Ok(())
-    })
+/// One thing timed in part 2: its name, one run of it, and the time of each run.
+type Measure<'a> = (&'static str, Box<dyn FnMut() -> Result<()> + 'a>, Vec<Duration>);
+
+/// Runs one echo task against `url` and checks it succeeded.
+fn run_task(runtime: &Runtime, url: &str) -> Result<()> {
+    let report = runtime.run(stub::echo_task(url));
+    ensure!(
+        report.exit_code() == ExitCode::Success,
+        "a benchmark task failed: {:?}",
+        report.result
+    );
+    Ok(())
 }
 
-fn time(count: usize, warmup: usize, mut f: impl FnMut() -> Result<()>) -> Result<Summary> {
-    for _ in 0..warmup {
-        f()?;
-    }
-    let mut samples = Vec::with_capacity(count);
-    for _ in 0..count {
-        let started = Instant::now();
-        f()?;
-        samples.push(started.elapsed());
-    }
-    Summary::of(samples).context("no samples: use --tasks 1 or more")
-}
-
-/// The native SDK peer's own loop (`--loop N`) against `server`: its median per call.
-pub fn native_loop(peer: &Path, server: &Stub, calls: usize) -> Result<Summary> {
+/// The native SDK peer's own loop (`--loop N`) against `server`: the time of each call.
+fn native_loop(peer: &Path, server: &Stub, calls: usize) -> Result<Vec<Duration>> {
     let output = Command::new(peer)
         .args([
             "--endpoint-url",
@@ -170,18 +207,17 @@ pub fn native_loop(peer: &Path, server: &Stub, calls: usize) -> Result<Summary> 
     }
     let line: serde_json::Value =
         serde_json::from_slice(&output.stdout).context("the native peer's output")?;
-    let ns = |key: &str| {
-        line[key]
-            .as_u64()
-            .map(Duration::from_nanos)
-            .with_context(|| format!("no {key} in the native peer's output"))
-    };
-    Ok(Summary {
-        count: line["calls"].as_u64().unwrap_or_default() as usize,
-        median: ns("median_ns")?,
-        p10: ns("p10_ns")?,
-        p90: ns("p90_ns")?,
-    })
+    let samples = line["samples_ns"]
+        .as_array()
+        .context("no samples_ns in the native peer's output (rebuild it: BENCH_NATIVE=1 bench/run.sh)")?;
+    samples
+        .iter()
+        .map(|ns| {
+            ns.as_u64()
+                .map(Duration::from_nanos)
+                .context("a sample of the native peer is not a number of nanoseconds")
+        })
+        .collect()
 }
 
 /// What part 3 measured.

@@ -40,7 +40,8 @@ use crate::table::Table;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Timed tasks (and round trips) in part 2.
+    /// Timed tasks (and round trips, and native calls) in part 2, spread over `--rounds`
+    /// interleaved rounds.
     #[arg(long, default_value_t = 2000)]
     tasks: usize,
     /// Untimed tasks before each timed loop of part 2.
@@ -52,7 +53,7 @@ struct Cli {
     /// Workers in part 3.
     #[arg(long, default_value_t = 2)]
     workers: usize,
-    /// Rounds in parts 3 and 4 (the median round is reported).
+    /// Rounds in parts 2 (interleaved), 3 and 4 (the median round is reported).
     #[arg(long, default_value_t = 5)]
     rounds: usize,
     /// Signatures per round in part 4.
@@ -148,16 +149,26 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
         cli.tasks,
         server.endpoint_url()
     );
-    let p = in_process::per_task(server, cli.tasks, cli.warmup)?;
+    let p = in_process::per_task(
+        server,
+        cli.tasks,
+        cli.warmup,
+        cli.rounds,
+        cli.native_peer.as_deref(),
+    )?;
     let part = "2 in-process";
     table.info(part, "load: `Runtime::new`, compiling", human(p.load_compile));
     table.info(part, "load: `Runtime::new`, from the cache", human(p.load_cached));
     table.info(
         part,
-        "per task (instantiate, credentials, sign, round trip, interpret)",
+        "per task (instantiate, credentials, sign, round trip, interpret; pooling allocator)",
         describe(&p.task),
     );
-    table.info(part, "per task, pooling allocator", describe(&p.task_pooling));
+    table.info(
+        part,
+        "per task, on-demand allocator (the default, for one-task processes like the CLI)",
+        describe(&p.task_on_demand),
+    );
     table.info(
         part,
         "bare round trip: same request bytes, raw keep-alive socket",
@@ -180,8 +191,8 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
     );
     table.info(
         part,
-        "the same, pooling allocator",
-        format!("{:.1} µs", overhead(p.task_pooling.median)),
+        "the same, on-demand allocator",
+        format!("{:.1} µs", overhead(p.task_on_demand.median)),
     );
     table.info(
         part,
@@ -191,14 +202,12 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
             p.client_round_trip.median.as_secs_f64() * 1e6 - p.raw_round_trip.median.as_secs_f64() * 1e6
         ),
     );
-    match &cli.native_peer {
-        Some(peer) => {
-            eprintln!("part 2: the native SDK peer's loop");
-            let native = in_process::native_loop(peer, server, cli.tasks)?;
+    match &p.native {
+        Some(native) => {
             table.info(
                 part,
                 "native SDK peer, per call in its own loop",
-                describe(&native),
+                describe(native),
             );
             let ratio = p.task.median.as_secs_f64() / native.median.as_secs_f64();
             table.budget(
@@ -255,7 +264,7 @@ fn part_4(cli: &Cli, table: &mut Table) -> Result<()> {
     );
     table.info(
         part,
-        "signatures per second, inside the component (harness engine: fuel + epochs)",
+        "signatures per second, inside the component (harness engine: epochs)",
         format!("{:.0} /s ({:.2}× native)", s.component, s.component / s.native),
     );
     table.info(

@@ -16,9 +16,9 @@ static SIGNER_COMPONENT: &[u8] = include_bytes!(env!("BENCH_SIGNER_COMPONENT"));
 pub struct Signer {
     /// Native.
     pub native: f64,
-    /// Inside the component with the harness's engine configuration (fuel and epochs on).
+    /// Inside the component with the harness's engine configuration (epochs on).
     pub component: f64,
-    /// Inside the component with wasmtime's default configuration (no fuel, no epochs).
+    /// Inside the component with wasmtime's default configuration (no epochs).
     pub component_plain: f64,
 }
 
@@ -54,9 +54,6 @@ fn in_component(config: Config, count: u32, rounds: usize, expected: u64) -> Res
     // The std runtime's WASI imports are never called by `sign-many`.
     linker.define_unknown_imports_as_traps(&component)?;
     let mut store = Store::new(&engine, ());
-    if config_consumes_fuel(&engine) {
-        store.set_fuel(1 << 62)?;
-    }
     // Nothing advances the epoch here; a deadline one tick away is never reached.
     store.set_epoch_deadline(1);
     let instance = linker.instantiate(&mut store, &component)?;
@@ -67,11 +64,6 @@ fn in_component(config: Config, count: u32, rounds: usize, expected: u64) -> Res
         || Ok(sign_many.call(&mut store, (count,))?.0),
         expected,
     )
-}
-
-fn config_consumes_fuel(engine: &Engine) -> bool {
-    // `Store::get_fuel` fails exactly when fuel is off.
-    Store::new(engine, ()).get_fuel().is_ok()
 }
 
 fn rate(count: u32, rounds: usize, mut run: impl FnMut() -> Result<u64>, expected: u64) -> Result<f64> {
