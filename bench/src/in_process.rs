@@ -4,10 +4,11 @@
 //! and instance, credentials resolved, the request signed, one HTTP round trip, the answer
 //! interpreted), and sets them against the bare round trip (the same request bytes replayed on
 //! a raw keep-alive socket), the harness's own HTTP client, and the native SDK peer's loop.
-//! The measures are taken in interleaved rounds (a slice of each per round): on this shared
-//! machine the cost of a loopback round trip drifts with what the other core is doing, and
-//! measuring one thing after another would compare different machines. Part 3 runs tasks on
-//! the worker pool.
+//! The measures are taken in interleaved rounds (a slice of each per round), and with the
+//! whole exchange on one core ([`on_one_cpu`]: the client, the stub and the native peer): on
+//! this VM a loopback round trip between two cores costs 13 to 60 µs depending on where the
+//! scheduler put the two threads and how deeply the other core slept, which swamps the costs
+//! being compared; on one core it is 13 µs, every time. Part 3 runs tasks on the worker pool.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -218,6 +219,31 @@ fn native_loop(peer: &Path, server: &Stub, calls: usize) -> Result<Vec<Duration>
                 .context("a sample of the native peer is not a number of nanoseconds")
         })
         .collect()
+}
+
+/// Runs `f` with the calling thread on one CPU (the first it may use), and so every thread and
+/// process it starts; the thread's CPUs are restored after. `Ok(None)` where that cannot be
+/// done (not Linux).
+pub fn on_one_cpu<T>(f: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
+        let all = sched_getaffinity(None).context("cannot read this thread's CPUs")?;
+        let first = (0..CpuSet::MAX_CPU)
+            .find(|&cpu| all.is_set(cpu))
+            .context("this thread may run on no CPU")?;
+        let mut one = CpuSet::new();
+        one.set(first);
+        sched_setaffinity(None, &one).context("cannot pin this thread to one CPU")?;
+        let result = f();
+        sched_setaffinity(None, &all).context("cannot restore this thread's CPUs")?;
+        result.map(Some)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = f;
+        Ok(None)
+    }
 }
 
 /// What part 3 measured.

@@ -31,7 +31,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 
-use crate::stats::{describe, human};
+use crate::stats::{Summary, describe, human};
 use crate::table::Table;
 
 /// The lambda-invoke benchmark suite: prints a markdown table.
@@ -142,26 +142,37 @@ fn run(cli: &Cli) -> Result<()> {
     Ok(())
 }
 
-/// Part 2: in-process cost per task, against the bare round trip and the native SDK's loop.
+/// Part 2: in-process cost per task, against the bare round trip and the native SDK's loop:
+/// on one core (the budgets), then with the threads placed by the scheduler (for information).
 fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
-    eprintln!(
-        "part 2: {} tasks one by one against {}",
-        cli.tasks,
-        server.endpoint_url()
-    );
-    let p = in_process::per_task(
-        server,
-        cli.tasks,
-        cli.warmup,
-        cli.rounds,
-        cli.native_peer.as_deref(),
-    )?;
     let part = "2 in-process";
+    let measure = |server: &stub::Stub| {
+        in_process::per_task(
+            server,
+            cli.tasks,
+            cli.warmup,
+            cli.rounds,
+            cli.native_peer.as_deref(),
+        )
+    };
+    eprintln!("part 2: {} tasks a measure, in {} rounds, on one core", cli.tasks, cli.rounds);
+    // A stub of its own, started on the pinned thread so that its threads share the core.
+    let pinned = in_process::on_one_cpu(|| {
+        let server = stub::Stub::start().context("cannot start the stub")?;
+        measure(&server)
+    })?;
+    let p = match pinned {
+        Some(p) => p,
+        None => {
+            table.info(part, "placement", "this system cannot pin threads: figures with free placement");
+            measure(server)?
+        }
+    };
     table.info(part, "load: `Runtime::new`, compiling", human(p.load_compile));
     table.info(part, "load: `Runtime::new`, from the cache", human(p.load_cached));
     table.info(
         part,
-        "per task (instantiate, credentials, sign, round trip, interpret; pooling allocator)",
+        "per task (instantiate, credentials, sign, round trip, interpret; pooling allocator), one core",
         describe(&p.task),
     );
     table.info(
@@ -179,9 +190,8 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
         "round trip through the harness's HTTP client (ureq)",
         describe(&p.client_round_trip),
     );
-    let overhead =
-        |task: std::time::Duration| task.as_secs_f64() * 1e6 - p.raw_round_trip.median.as_secs_f64() * 1e6;
-    let over = overhead(p.task.median);
+    let beyond = |task: &Summary| task.median.as_secs_f64() * 1e6 - p.raw_round_trip.median.as_secs_f64() * 1e6;
+    let over = beyond(&p.task);
     table.budget(
         part,
         "host overhead beyond the bare round trip (per-task median − round-trip median)",
@@ -192,15 +202,12 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
     table.info(
         part,
         "the same, on-demand allocator",
-        format!("{:.1} µs", overhead(p.task_on_demand.median)),
+        format!("{:.1} µs", beyond(&p.task_on_demand)),
     );
     table.info(
         part,
         "of which the harness's HTTP client beyond the raw socket",
-        format!(
-            "{:.1} µs",
-            p.client_round_trip.median.as_secs_f64() * 1e6 - p.raw_round_trip.median.as_secs_f64() * 1e6
-        ),
+        format!("{:.1} µs", beyond(&p.client_round_trip)),
     );
     match &p.native {
         Some(native) => {
@@ -220,6 +227,22 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
         }
         None => table.info(part, "native SDK peer", "not built (run.sh with BENCH_NATIVE=1)"),
     }
+
+    eprintln!("part 2: the same with the threads placed by the scheduler");
+    let free = measure(server)?;
+    let mut line = format!(
+        "per task {}; bare round trip {}",
+        human(free.task.median),
+        human(free.raw_round_trip.median)
+    );
+    if let Some(native) = &free.native {
+        line += &format!(
+            "; native SDK per call {} ({:.2}×)",
+            human(native.median),
+            free.task.median.as_secs_f64() / native.median.as_secs_f64()
+        );
+    }
+    table.info(part, "medians with the threads placed by the scheduler (two cores)", line);
     Ok(())
 }
 
