@@ -155,7 +155,10 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
             cli.native_peer.as_deref(),
         )
     };
-    eprintln!("part 2: {} tasks a measure, in {} rounds, on one core", cli.tasks, cli.rounds);
+    eprintln!(
+        "part 2: {} tasks a measure, in {} rounds, on one core",
+        cli.tasks, cli.rounds
+    );
     // A stub of its own, started on the pinned thread so that its threads share the core.
     let pinned = in_process::on_one_cpu(|| {
         let server = stub::Stub::start().context("cannot start the stub")?;
@@ -164,7 +167,11 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
     let p = match pinned {
         Some(p) => p,
         None => {
-            table.info(part, "placement", "this system cannot pin threads: figures with free placement");
+            table.info(
+                part,
+                "placement",
+                "this system cannot pin threads: figures with free placement",
+            );
             measure(server)?
         }
     };
@@ -190,7 +197,8 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
         "round trip through the harness's HTTP client (ureq)",
         describe(&p.client_round_trip),
     );
-    let beyond = |task: &Summary| task.median.as_secs_f64() * 1e6 - p.raw_round_trip.median.as_secs_f64() * 1e6;
+    let beyond =
+        |task: &Summary| task.median.as_secs_f64() * 1e6 - p.raw_round_trip.median.as_secs_f64() * 1e6;
     let over = beyond(&p.task);
     table.budget(
         part,
@@ -242,7 +250,11 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
             free.task.median.as_secs_f64() / native.median.as_secs_f64()
         );
     }
-    table.info(part, "medians with the threads placed by the scheduler (two cores)", line);
+    table.info(
+        part,
+        "medians with the threads placed by the scheduler (two cores)",
+        line,
+    );
     Ok(())
 }
 

@@ -53,6 +53,8 @@ pub mod environment {
     pub use crate::bindings::environment::{FileError, OutputError};
 }
 
+#[cfg(any(all(target_family = "wasm", not(test)), test))]
+mod arena;
 #[cfg(all(target_family = "wasm", not(test)))]
 mod heap;
 
