@@ -812,9 +812,9 @@ fn emulator_with_role() -> lambda_invoke::emulator::Emulator {
 
 #[test]
 fn a_normal_run_fits_in_the_initial_memory_and_a_large_payload_grows_it() {
-    // The component starts with 2 MiB (guest/build.rs) and its allocator uses the heap in it
+    // The component starts with 1 MiB (guest/build.rs) and its allocator uses the heap in it
     // before growing the memory (guest/src/heap.rs): a grow costs the host mprotect calls.
-    const INITIAL: usize = 2 << 20;
+    const INITIAL: usize = 1 << 20;
     let emulator = emulator();
     let mut small = input(&emulator, "echo");
     small.payload = "{\"hello\":\"world\"}".to_owned();
@@ -827,4 +827,15 @@ fn a_normal_run_fits_in_the_initial_memory_and_a_large_payload_grows_it() {
     let report = run_with_example_keys(&emulator, large);
     assert_eq!(outcome(&report).payload.len(), (3 << 20) + 2);
     assert!(report.peak_memory > INITIAL + (3 << 20), "{}", report.peak_memory);
+}
+
+#[test]
+fn deeply_nested_json_needs_no_deep_stack() {
+    // The component has a 256 KiB stack (guest/build.rs): nothing in it may recurse on what a
+    // user or a server sends. 100,000 levels of arrays, sent and echoed back.
+    let emulator = emulator();
+    let mut nested = input(&emulator, "echo");
+    nested.payload = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let report = run_with_example_keys(&emulator, nested);
+    assert_eq!(outcome(&report).payload.len(), 200_000);
 }

@@ -144,14 +144,15 @@ fn serve(stream: TcpStream, shared: &Shared) {
             if close { "Connection: close\r\n" } else { "" }
         );
         answer.extend_from_slice(body);
-        if writer.write_all(&answer).is_err() || close {
-            return;
-        }
+        // Recorded before it is answered: a client holding the answer can read it.
         if is_invoke {
             let mut first = shared.first_invoke.lock().unwrap_or_else(PoisonError::into_inner);
             if first.is_none() {
-                *first = Some(request);
+                *first = Some(request.clone());
             }
+        }
+        if writer.write_all(&answer).is_err() || close {
+            return;
         }
     }
 }

@@ -119,9 +119,16 @@ pub struct Endpoint {
 impl Endpoint {
     /// The authority as a client sends it in `Host`: the port only when it is not the default.
     pub fn authority(&self) -> String {
-        match self.port {
-            Some(port) => format!("{}:{port}", self.host),
-            None => self.host.clone(),
+        let mut authority = String::with_capacity(self.host.len() + 6);
+        self.push_authority(&mut authority);
+        authority
+    }
+
+    fn push_authority(&self, out: &mut String) {
+        out.push_str(&self.host);
+        if let Some(port) = self.port {
+            out.push(':');
+            crate::text::push_decimal(out, u64::from(port));
         }
     }
 
@@ -131,16 +138,20 @@ impl Endpoint {
             Scheme::Http => "http",
             Scheme::Https => "https",
         };
-        format!(
-            "{scheme}://{}{}{path_and_query}",
-            self.authority(),
-            self.base_path
-        )
+        let mut url = String::with_capacity(
+            scheme.len() + 3 + self.host.len() + 6 + self.base_path.len() + path_and_query.len(),
+        );
+        url.push_str(scheme);
+        url.push_str("://");
+        self.push_authority(&mut url);
+        url.push_str(&self.base_path);
+        url.push_str(path_and_query);
+        url
     }
 
     /// The path as it goes on the request line, for signing.
     pub fn path(&self, path: &str) -> String {
-        format!("{}{path}", self.base_path)
+        crate::text::concat(&[&self.base_path, path])
     }
 }
 

@@ -91,7 +91,7 @@ pub fn invoke_request<'a>(endpoint: &'a Endpoint, params: InvokeParams<'_>) -> A
         InvocationType::Event | InvocationType::DryRun => CONTROL_READ_TIMEOUT_MS,
     };
     AwsRequest {
-        operation: format!("Invoke {}", params.function.identifier),
+        operation: crate::text::concat(&["Invoke ", &params.function.identifier]),
         method: Method::Post,
         endpoint,
         path: function_path(params.function, "invocations"),

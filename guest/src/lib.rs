@@ -39,6 +39,7 @@ pub mod region;
 pub mod retry;
 mod session;
 pub mod task;
+mod text;
 
 pub use bindings::types;
 pub use host::{CallSettings, Host, LogLevel};

@@ -8,6 +8,7 @@ use crate::host::{CallSettings, Host, LogLevel};
 use crate::http::HttpError;
 use crate::lambda::{self, InvokeParams};
 use crate::session::Session;
+use crate::text::concat;
 use crate::types::{Input, InvalidInput, InvocationType, LogType, Outcome, TaskError};
 use crate::{aws, client_context, credentials, endpoint, function_name, payload, region, retry};
 use alloc::{
@@ -97,14 +98,18 @@ fn run_in(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
     let region = region::resolve(host, input.region.as_deref(), function.region.as_deref())?;
     let endpoint = endpoint.for_region("lambda", &region.code)?;
     let credentials = credentials::resolve(host, &region.code, input.credentials.as_ref())?;
-    host.info(&format!("Using credentials from {}", credentials.source));
-    host.debug(&format!(
-        "Region {} (from {}); endpoint {} (from {})",
-        region.code,
-        region.source,
-        endpoint.url(""),
-        endpoint.source
-    ));
+    host.info(&concat(&["Using credentials from ", &credentials.source]));
+    host.debug(&concat(&[
+        "Region ",
+        &region.code,
+        " (from ",
+        &region.source,
+        "); endpoint ",
+        &endpoint.url(""),
+        " (from ",
+        &endpoint.source,
+        ")",
+    ]));
 
     // 3. The optional pre-check: report a missing function or permission as what it is.
     let mut function_timeout_s = None;
@@ -139,7 +144,7 @@ fn run_in(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
     }
 
     // 4. The invocation.
-    host.info(&format!("Invoking function {}", input.function_name.trim()));
+    host.info(&concat(&["Invoking function ", input.function_name.trim()]));
     let request = lambda::invoke_request(
         &endpoint,
         InvokeParams {
@@ -185,10 +190,10 @@ fn run_in(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
             "{summary}; the task continues because failing on function errors is turned off"
         ));
     }
-    host.info(&format!(
-        "Completed invocation of Lambda function {}",
-        input.function_name.trim()
-    ));
+    host.info(&concat(&[
+        "Completed invocation of Lambda function ",
+        input.function_name.trim(),
+    ]));
     Ok(outcome)
 }
 
