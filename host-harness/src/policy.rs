@@ -131,6 +131,10 @@ pub struct Policy {
     allowed_hosts: BTreeSet<AllowedHost>,
     aws_endpoints: bool,
     aws_region: Option<String>,
+    /// Whether [`DEFAULT_ENV_ALLOWLIST`] applies (a constant: every task has a policy, and
+    /// copying the list into each one cost a microsecond a run).
+    default_env: bool,
+    /// Variables allowed beyond the default list.
     env_allowlist: BTreeSet<String>,
     allowed_files: BTreeSet<PathBuf>,
     home: Option<PathBuf>,
@@ -144,7 +148,8 @@ impl Default for Policy {
             allowed_hosts: BTreeSet::new(),
             aws_endpoints: true,
             aws_region: None,
-            env_allowlist: DEFAULT_ENV_ALLOWLIST.iter().map(|s| (*s).to_owned()).collect(),
+            default_env: true,
+            env_allowlist: BTreeSet::new(),
             allowed_files: BTreeSet::new(),
             home: None,
         }
@@ -162,6 +167,7 @@ impl Policy {
             allowed_hosts: BTreeSet::new(),
             aws_endpoints: false,
             aws_region: None,
+            default_env: false,
             env_allowlist: BTreeSet::new(),
             allowed_files: BTreeSet::new(),
             home: None,
@@ -317,7 +323,7 @@ impl Policy {
 
     /// Whether the guest may read environment variable `name`.
     pub fn env_allowed(&self, name: &str) -> bool {
-        self.env_allowlist.contains(name)
+        (self.default_env && DEFAULT_ENV_ALLOWLIST.contains(&name)) || self.env_allowlist.contains(name)
     }
 
     /// The allowed subset of `environment` (e.g. the process environment).
