@@ -26,7 +26,7 @@ use wasmtime_wasi::p2::bindings::sync::clocks::monotonic_clock::Host as Monotoni
 use wasmtime_wasi::random::WasiRandomCtx;
 
 use crate::bindings::{InvokeTaskPre, environment as wit_env, http as wit_http, types as wit_types};
-use crate::cpu::CpuStopwatch;
+use crate::cpu::{CpuBoard, CpuGuard};
 use crate::http_client::{self, ClientLimits, HttpClient, OutgoingRequest, ProxyConfig};
 use crate::limits::Limits;
 use crate::masking::Secrets;
@@ -281,8 +281,6 @@ pub struct Report {
     pub http_calls: u32,
     /// How long the run took.
     pub elapsed: Duration,
-    /// The CPU time the run used ([`Limits::cpu_time`] says what counts).
-    pub cpu_time: Duration,
     /// The largest the guest's linear memory was, in bytes: its initial size unless it grew.
     pub peak_memory: usize,
 }
@@ -297,7 +295,6 @@ impl Report {
             secrets: Secrets::default(),
             http_calls: 0,
             elapsed: started.elapsed(),
-            cpu_time: Duration::ZERO,
             peak_memory: 0,
         }
     }
@@ -358,6 +355,7 @@ pub struct Runtime {
     pre: InvokeTaskPre<RunState>,
     http: Arc<HttpClient>,
     board: Arc<ProgressBoard>,
+    cpu_board: Arc<CpuBoard>,
     _ticker: Arc<()>,
 }
 
@@ -434,13 +432,20 @@ impl Runtime {
             interval: options.progress_interval,
             ..ProgressBoard::default()
         });
-        spawn_ticker(engine.clone(), Arc::clone(&board), Arc::downgrade(&ticker));
+        let cpu_board = Arc::new(CpuBoard::default());
+        spawn_ticker(
+            engine.clone(),
+            Arc::clone(&board),
+            Arc::clone(&cpu_board),
+            Arc::downgrade(&ticker),
+        );
         let http = Arc::new(HttpClient::new(ClientLimits::default(), options.proxy));
         Ok(Runtime {
             engine,
             pre,
             http,
             board,
+            cpu_board,
             _ticker: ticker,
         })
     }
@@ -498,7 +503,7 @@ impl Runtime {
         let environment = policy.filter_env(environment);
         let started = Instant::now();
         let state = RunState {
-            cpu: CpuStopwatch::start(),
+            cpu: self.cpu_board.watch(limits.cpu_time),
             clocks: WasiClocksCtx::default(),
             random: WasiRandomCtx::default(),
             table: ResourceTable::new(),
@@ -535,8 +540,9 @@ impl Runtime {
         store.limiter(|state| &mut state.limiter);
         // At every tick of the epoch while the guest computes: has the run used up its CPU time
         // (this thread's, since the store was made: the guest's and the host's work for it,
-        // not its waits) or its wall-clock time? Either ends the run with that limit.
-        let cpu = store.data().cpu;
+        // not its waits; read by the epoch thread, see `cpu`) or its wall-clock time? Either
+        // ends the run with that limit.
+        let cpu = store.data().cpu.watch();
         store.epoch_deadline_callback(move |store| {
             let io = &store.data().io;
             if Instant::now() >= io.deadline {
@@ -545,7 +551,7 @@ impl Runtime {
                 }
                 .into());
             }
-            if cpu.elapsed() > io.limits.cpu_time {
+            if cpu.over() {
                 return Err(SandboxError::Cpu {
                     limit: io.limits.cpu_time,
                 }
@@ -612,7 +618,6 @@ impl Runtime {
         };
         let memory_limit = store.data().io.limits.memory_bytes;
         let peak_memory = store.data().limiter.peak_memory;
-        let cpu_time = store.data().cpu.elapsed();
         let refused = store.data().limiter.refused.map(|refused| match refused {
             Grown::Memory => SandboxError::Memory { limit: memory_limit },
             Grown::Table => SandboxError::Limit(format!(
@@ -646,7 +651,6 @@ impl Runtime {
             secrets: io.secrets,
             http_calls: io.http_calls,
             elapsed: started.elapsed(),
-            cpu_time,
             peak_memory,
         }
     }
@@ -675,19 +679,21 @@ fn classify_trap(
     }
 }
 
-/// Advances the engine's epoch every [`EPOCH_TICK`] (the wall-clock deadline) and writes the
-/// progress lines of long requests, until the runtime is dropped.
+/// Advances the engine's epoch every [`EPOCH_TICK`] (the wall-clock deadline), checks the CPU
+/// time of the runs in progress, and writes the progress lines of long requests, until the
+/// runtime is dropped.
 ///
-/// Two threads: the epoch, which every tenant's deadline depends on, never waits on anything a
+/// Two threads: the epoch, which every tenant's limits depend on, never waits on anything a
 /// tenant controls; progress lines go through the tenants' reporters (which may block, say on a
 /// full pipe) on a thread of their own.
-fn spawn_ticker(engine: Engine, board: Arc<ProgressBoard>, alive: Weak<()>) {
+fn spawn_ticker(engine: Engine, board: Arc<ProgressBoard>, cpu: Arc<CpuBoard>, alive: Weak<()>) {
     let epoch_alive = alive.clone();
     std::thread::Builder::new()
         .name("lambda-invoke-epoch".to_owned())
         .spawn(move || {
             while epoch_alive.strong_count() > 0 {
                 std::thread::sleep(EPOCH_TICK);
+                cpu.tick();
                 engine.increment_epoch();
             }
         })
@@ -926,8 +932,8 @@ impl wasmtime::ResourceLimiter for Limiter {
 /// The store's data: WASI clocks and random numbers (nothing else of WASI), limits and the task's
 /// own state.
 struct RunState {
-    /// The CPU time of the run, from the store's creation.
-    cpu: CpuStopwatch,
+    /// The run's registration with the epoch thread's CPU watch (ends with the store).
+    cpu: CpuGuard,
     clocks: WasiClocksCtx,
     random: WasiRandomCtx,
     table: ResourceTable,
