@@ -15,12 +15,14 @@ fn main() {
         // wasm-component-ld merges in its adapter's world and the component's WASI imports
         // become those of its version (0.2.6) instead of the 0.2.0 the WIT world names.
         println!("cargo:rustc-link-arg=--wasi-adapter=none");
-        // 1 MiB of initial memory: a 256 KiB stack (the task does not recurse: even its JSON
-        // scanner keeps its nesting on the heap), the data, and a heap of some 700 KiB that a
-        // normal run (about 100 KiB) fits in, so that it never grows its memory (see
-        // src/heap.rs). Larger payloads grow the memory as before. A pooling host rescans the
-        // initial memory for written pages after every run, so smaller is faster.
+        // 1 MiB of initial memory: a 64 KiB stack (the task does not recurse: even its JSON
+        // scanner keeps its nesting on the heap; the stack comes first, so an overflow traps
+        // instead of writing over the data), the data, and a heap of some 930 KiB that a
+        // normal run fits in, so that it never grows its memory (see src/heap.rs). Larger
+        // payloads grow the memory as before. The stack, the data and the start of the heap
+        // are the lowest 128 KiB, which a pooling host rewrites and keeps mapped between runs
+        // (host-harness/src/runtime.rs, POOL_KEEP_RESIDENT).
         println!("cargo:rustc-link-arg=--initial-memory={}", 1 << 20);
-        println!("cargo:rustc-link-arg=-zstack-size={}", 256 << 10);
+        println!("cargo:rustc-link-arg=-zstack-size={}", 64 << 10);
     }
 }

@@ -831,7 +831,7 @@ fn a_normal_run_fits_in_the_initial_memory_and_a_large_payload_grows_it() {
 
 #[test]
 fn deeply_nested_json_needs_no_deep_stack() {
-    // The component has a 256 KiB stack (guest/build.rs): nothing in it may recurse on what a
+    // The component has a 64 KiB stack (guest/build.rs): nothing in it may recurse on what a
     // user or a server sends. 100,000 levels of arrays, sent and echoed back.
     let emulator = emulator();
     let mut nested = input(&emulator, "echo");

@@ -14,9 +14,9 @@ use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 
 /// The largest linear memory a pooled instance can have (the per-run limit is lower).
 const POOL_MAX_MEMORY: usize = 256 << 20;
-/// How much of a pooled slot's memory stays mapped between runs (a task writes about 1.2 MiB:
-/// its stack, data and heap).
-const POOL_KEEP_RESIDENT: usize = 4 << 20;
+/// How much of a pooled slot's memory (and tables) is rewritten and stays mapped between runs:
+/// the component's 64 KiB stack, its data and the start of its heap, where a normal run writes.
+const POOL_KEEP_RESIDENT: usize = 128 << 10;
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
     StoreLimitsBuilder, Trap,
@@ -26,7 +26,7 @@ use wasmtime_wasi::p2::bindings::sync::clocks::monotonic_clock::Host as Monotoni
 use wasmtime_wasi::random::WasiRandomCtx;
 
 use crate::bindings::{InvokeTaskPre, environment as wit_env, http as wit_http, types as wit_types};
-use crate::cpu::{CpuBoard, CpuGuard};
+use crate::cpu::CpuMeter;
 use crate::http_client::{self, ClientLimits, HttpClient, OutgoingRequest, ProxyConfig};
 use crate::limits::Limits;
 use crate::masking::Secrets;
@@ -36,7 +36,7 @@ use crate::task::{Input, Outcome, TaskError};
 /// The component built from `guest/`, embedded at build time.
 pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("LAMBDA_INVOKE_COMPONENT"));
 
-/// How often the wall-clock deadline is checked while the guest computes.
+/// How often the CPU and wall-clock limits are checked while the guest computes.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// How often requests in flight are checked for a due progress line.
 const PROGRESS_TICK: Duration = Duration::from_millis(100);
@@ -281,7 +281,8 @@ pub struct Report {
     pub http_calls: u32,
     /// How long the run took.
     pub elapsed: Duration,
-    /// The largest the guest's linear memory was, in bytes: its initial size unless it grew.
+    /// The largest the guest's linear memory was, in bytes: its initial size unless it grew (of
+    /// its largest memory, if it has several).
     pub peak_memory: usize,
 }
 
@@ -357,7 +358,6 @@ pub struct Runtime {
     pre: InvokeTaskPre<RunState>,
     http: Arc<HttpClient>,
     board: Arc<ProgressBoard>,
-    cpu_board: Arc<CpuBoard>,
     _ticker: Arc<()>,
 }
 
@@ -384,15 +384,15 @@ impl Runtime {
                 .total_memories(runs.saturating_mul(2))
                 .total_tables(runs.saturating_mul(4))
                 .max_memory_size(POOL_MAX_MEMORY);
-            // Where the kernel can say which pages a run wrote (PAGEMAP_SCAN, Linux 6.7+), a slot
-            // is reset by rewriting just those, and its pages stay mapped for the next run: no
-            // `madvise`, no page faults, no TLB shootdowns. Elsewhere the whole kept size would
-            // be rewritten every time, slower than wasmtime's default (`madvise`).
-            if PoolingAllocationConfig::is_pagemap_scan_available() {
-                pool.pagemap_scan(wasmtime::Enabled::Yes)
-                    .linear_memory_keep_resident(POOL_KEEP_RESIDENT)
-                    .table_keep_resident(POOL_KEEP_RESIDENT);
-            }
+            // A slot is reset by zeroing (or restoring from the data image) its lowest
+            // POOL_KEEP_RESIDENT bytes, which stay mapped for the next run, and `madvise` of the
+            // rest: a run's stack, data and first heap blocks are all in those bytes (see
+            // guest/build.rs), so the next run takes no page faults. Not `PAGEMAP_SCAN`, which
+            // would rewrite only the pages a run wrote: in wasmtime 48 it skips written pages
+            // that are not present (swapped out, or being moved by the kernel), which would hand
+            // one tenant's data to the next (bytecodealliance/wasmtime#14357).
+            pool.linear_memory_keep_resident(POOL_KEEP_RESIDENT)
+                .table_keep_resident(POOL_KEEP_RESIDENT);
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }
         config
@@ -434,20 +434,13 @@ impl Runtime {
             interval: options.progress_interval,
             ..ProgressBoard::default()
         });
-        let cpu_board = Arc::new(CpuBoard::default());
-        spawn_ticker(
-            engine.clone(),
-            Arc::clone(&board),
-            Arc::clone(&cpu_board),
-            Arc::downgrade(&ticker),
-        );
+        spawn_ticker(engine.clone(), Arc::clone(&board), Arc::downgrade(&ticker));
         let http = Arc::new(HttpClient::new(ClientLimits::default(), options.proxy));
         Ok(Runtime {
             engine,
             pre,
             http,
             board,
-            cpu_board,
             _ticker: ticker,
         })
     }
@@ -505,7 +498,7 @@ impl Runtime {
         let environment = policy.filter_env(environment);
         let started = Instant::now();
         let state = RunState {
-            cpu: self.cpu_board.watch(limits.cpu_time),
+            cpu: CpuMeter::start(EPOCH_TICK),
             clocks: WasiClocksCtx::default(),
             random: WasiRandomCtx::default(),
             table: ResourceTable::new(),
@@ -520,6 +513,7 @@ impl Runtime {
                     .build(),
                 refused: None,
                 peak_memory: 0,
+                peak_before_grant: 0,
             },
             io: TaskIo {
                 variables,
@@ -542,22 +536,18 @@ impl Runtime {
         store.limiter(|state| &mut state.limiter);
         // At every tick of the epoch while the guest computes: has the run used up its CPU time
         // (this thread's, since the store was made: the guest's and the host's work for it,
-        // not its waits; read by the epoch thread, see `cpu`) or its wall-clock time? Either
-        // ends the run with that limit.
-        let cpu = store.data().cpu.watch();
-        store.epoch_deadline_callback(move |store| {
-            let io = &store.data().io;
-            if Instant::now() >= io.deadline {
+        // not its waits; see `cpu`) or its wall-clock time? Either ends the run with that limit.
+        store.epoch_deadline_callback(|mut store| {
+            let state = store.data_mut();
+            if Instant::now() >= state.io.deadline {
                 return Err(SandboxError::WallTime {
-                    limit: io.limits.wall_time,
+                    limit: state.io.limits.wall_time,
                 }
                 .into());
             }
-            if cpu.over() {
-                return Err(SandboxError::Cpu {
-                    limit: io.limits.cpu_time,
-                }
-                .into());
+            let limit = state.io.limits.cpu_time;
+            if state.cpu.used().is_some_and(|used| used > limit) {
+                return Err(SandboxError::Cpu { limit }.into());
             }
             Ok(wasmtime::UpdateDeadline::Continue(1))
         });
@@ -681,21 +671,20 @@ fn classify_trap(
     }
 }
 
-/// Advances the engine's epoch every [`EPOCH_TICK`] (the wall-clock deadline), checks the CPU
-/// time of the runs in progress, and writes the progress lines of long requests, until the
-/// runtime is dropped.
+/// Advances the engine's epoch every [`EPOCH_TICK`] (at which runs check their CPU and
+/// wall-clock limits) and writes the progress lines of long requests, until the runtime is
+/// dropped.
 ///
 /// Two threads: the epoch, which every tenant's limits depend on, never waits on anything a
 /// tenant controls; progress lines go through the tenants' reporters (which may block, say on a
 /// full pipe) on a thread of their own.
-fn spawn_ticker(engine: Engine, board: Arc<ProgressBoard>, cpu: Arc<CpuBoard>, alive: Weak<()>) {
+fn spawn_ticker(engine: Engine, board: Arc<ProgressBoard>, alive: Weak<()>) {
     let epoch_alive = alive.clone();
     std::thread::Builder::new()
         .name("lambda-invoke-epoch".to_owned())
         .spawn(move || {
             while epoch_alive.strong_count() > 0 {
                 std::thread::sleep(EPOCH_TICK);
-                cpu.tick();
                 engine.increment_epoch();
             }
         })
@@ -873,8 +862,10 @@ fn refuse_imports_outside_world(linker: &mut Linker<RunState>, component: &Compo
 struct Limiter {
     limits: StoreLimits,
     refused: Option<Grown>,
-    /// The largest size granted to a memory.
+    /// The largest size a memory grew to.
     peak_memory: usize,
+    /// The peak before the latest grant, restored if that grow fails after all.
+    peak_before_grant: usize,
 }
 
 /// What the limiter refused to grow.
@@ -903,9 +894,16 @@ impl wasmtime::ResourceLimiter for Limiter {
     ) -> wasmtime::Result<bool> {
         let allowed = self.limits.memory_growing(current, desired, maximum);
         if matches!(allowed, Ok(true)) {
+            self.peak_before_grant = self.peak_memory;
             self.peak_memory = self.peak_memory.max(desired);
         }
         self.note(allowed, Grown::Memory)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        // Granted, but the memory could not grow (say, past the pool's slot): not a peak.
+        self.peak_memory = self.peak_before_grant;
+        self.limits.memory_grow_failed(error)
     }
 
     fn table_growing(
@@ -934,8 +932,8 @@ impl wasmtime::ResourceLimiter for Limiter {
 /// The store's data: WASI clocks and random numbers (nothing else of WASI), limits and the task's
 /// own state.
 struct RunState {
-    /// The run's registration with the epoch thread's CPU watch (ends with the store).
-    cpu: CpuGuard,
+    /// The run's CPU time, read at the epoch ticks.
+    cpu: CpuMeter,
     clocks: WasiClocksCtx,
     random: WasiRandomCtx,
     table: ResourceTable,
@@ -1307,6 +1305,28 @@ impl wit_env::Host for RunState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_peak_memory_is_what_a_memory_grew_to_not_what_was_granted() {
+        use wasmtime::ResourceLimiter as _;
+        let mut limiter = Limiter {
+            limits: StoreLimitsBuilder::new().memory_size(8 << 20).build(),
+            refused: None,
+            peak_memory: 0,
+            peak_before_grant: 0,
+        };
+        assert!(limiter.memory_growing(0, 1 << 20, None).unwrap());
+        assert!(limiter.memory_growing(1 << 20, 2 << 20, None).unwrap());
+        assert_eq!(limiter.peak_memory, 2 << 20);
+        // Granted, but the memory could not grow (say, past a pool slot).
+        assert!(limiter.memory_growing(2 << 20, 4 << 20, None).unwrap());
+        let _ = limiter.memory_grow_failed(wasmtime::Error::msg("no room in the slot"));
+        assert_eq!(limiter.peak_memory, 2 << 20);
+        // Refused by the limit: never a peak.
+        assert!(!limiter.memory_growing(2 << 20, 16 << 20, None).unwrap());
+        assert_eq!(limiter.peak_memory, 2 << 20);
+        assert!(matches!(limiter.refused, Some(Grown::Memory)));
+    }
 
     /// The release component's budget (issue 6): the embedded component is built with the
     /// release profile `guest` in every build, so every `cargo test` checks it.
