@@ -14,6 +14,8 @@ pub struct Limits {
     /// CPU time the run may use: that of the thread running it, the guest's computation and the
     /// host's work on its behalf; waiting (for HTTP answers, in sleeps) does not count. Checked
     /// every 10 ms while the guest computes. Default 10 s (a normal run uses well under 1 ms).
+    /// Not enforced where a thread's CPU time cannot be read (Windows): there the wall-clock
+    /// limit bounds computation.
     pub cpu_time: Duration,
     /// Wall-clock time for the whole run. Default 18 minutes: Lambda's longest timeout
     /// (15 minutes), the component's read margin (1 minute) and a margin of its own, so that the
