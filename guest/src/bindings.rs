@@ -41,7 +41,9 @@ mod component {
 
     /// The canonical ABI's allocator export, through which the host hands the component its
     /// arguments (strings, lists). `std` provides it on `wasm32-wasip2`, and wit-bindgen only on
-    /// other targets; this is wit-bindgen's own implementation (`wit_bindgen::rt::cabi_realloc`).
+    /// other targets; this is wit-bindgen's implementation (`wit_bindgen::rt::cabi_realloc`),
+    /// except that a block shrunk to nothing is freed rather than passed to `realloc` with size 0,
+    /// which `GlobalAlloc` does not allow.
     ///
     /// # Safety
     ///
@@ -66,6 +68,11 @@ mod component {
             }
             // SAFETY: the layout is valid and its size is not zero.
             unsafe { alloc(layout(new_len)) }
+        } else if new_len == 0 {
+            // A block shrunk to nothing is freed (`realloc` may not be asked for size 0).
+            // SAFETY: `old_ptr` came from this allocator with this layout.
+            unsafe { alloc::alloc::dealloc(old_ptr, layout(old_len)) };
+            return align as *mut u8;
         } else {
             // SAFETY: `old_ptr` came from this allocator with this layout (the canonical ABI
             // hands back what it was given), and `new_len` is checked like any layout's size.

@@ -47,7 +47,7 @@ unsafe impl dlmalloc::Allocator for Memory {
     fn alloc(&self, size: usize) -> (*mut u8, usize, u32) {
         if !self.initial_heap_taken.get() {
             // The arena comes first.
-            let base = (&raw const __heap_base) as usize + ARENA;
+            let base = ((&raw const __heap_base) as usize).saturating_add(ARENA);
             let end = (&raw const __heap_end) as usize;
             if end.saturating_sub(base) >= size {
                 self.initial_heap_taken.set(true);
@@ -57,7 +57,18 @@ unsafe impl dlmalloc::Allocator for Memory {
         let pages = size.div_ceil(PAGE);
         match core::arch::wasm32::memory_grow(0, pages) {
             usize::MAX => (core::ptr::null_mut(), 0, 0),
-            previous => ((previous * PAGE) as *mut u8, pages * PAGE, 0),
+            previous => {
+                let start = previous * PAGE;
+                let size = pages * PAGE;
+                // A region ending at the very top of the address space would have an end of
+                // 0: leave its last bytes out, as dlmalloc's own wasm backend does.
+                let size = if start.wrapping_add(size) == 0 {
+                    size - 16
+                } else {
+                    size
+                };
+                (start as *mut u8, size, 0)
+            }
         }
     }
 
@@ -97,6 +108,9 @@ pub(crate) struct Heap {
 // SAFETY: the component runs on one thread (wasm32-wasip2 has none other), so the allocator is
 // never used concurrently.
 unsafe impl Sync for Heap {}
+
+#[cfg(target_feature = "atomics")]
+compile_error!("the allocator assumes one thread: it has no lock (src/heap.rs)");
 
 impl Heap {
     pub(crate) const fn new() -> Self {

@@ -176,8 +176,40 @@ mod tests {
         );
     }
 
+    #[test]
+    fn every_length_and_split_near_the_block_agrees_with_the_sha2_crate() {
+        let data: std::vec::Vec<u8> = (0..200u8).map(|i| i.wrapping_mul(31).wrapping_add(7)).collect();
+        for len in 0..=data.len() {
+            let expected = <[u8; 32]>::from(sha2::Sha256::digest(&data[..len]));
+            for cut in 0..=len {
+                let mut hash = Sha256::new();
+                hash.update(&data[..cut]);
+                hash.update(&data[cut..len]);
+                assert_eq!(hash.finalize(), expected, "length {len}, cut at {cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn hmac_keys_in_parts_around_the_block_size_agree_with_the_hmac_crate() {
+        let key: std::vec::Vec<u8> = (0..130u8).collect();
+        for len in [0, 1, 32, 63, 64, 65, 128, 130] {
+            let key = &key[..len];
+            let mut mac = <Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(key).expect("any key length");
+            mac.update(b"message");
+            let expected = <[u8; 32]>::from(mac.finalize().into_bytes());
+            for cut in 0..=len {
+                assert_eq!(
+                    hmac_sha256(&[&key[..cut], &key[cut..]], b"message"),
+                    expected,
+                    "key of {len} bytes cut at {cut}"
+                );
+            }
+        }
+    }
+
     proptest! {
-        /// Every length around the block and padding boundaries, fed in arbitrary pieces.
+        /// Random data fed in two arbitrary pieces.
         #[test]
         fn agrees_with_the_sha2_crate(data in proptest::collection::vec(any::<u8>(), 0..300), cut in any::<prop::sample::Index>()) {
             let cut = cut.index(data.len() + 1);
