@@ -355,6 +355,21 @@ fn sandbox_options_reach_the_policy_and_the_limits() {
         assert_eq!(run.code, ExitCode::SandboxError, "{what}: {}", run.stderr);
         assert!(run.stderr.contains(needle), "{what}: {}", run.stderr);
     }
+
+    // --max-cpu-time-ms: a computing guest is stopped at the limit, named in the message; 0 is
+    // refused before anything runs.
+    if cfg!(unix) {
+        let run = attack("loop", &["--max-cpu-time-ms", "150", "--max-wall-time-s", "20"]);
+        assert_eq!(run.code, ExitCode::SandboxError, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("150 ms of CPU time") && run.stderr.contains("--max-cpu-time-ms"),
+            "{}",
+            run.stderr
+        );
+    }
+    let zero = attack("loop", &["--max-cpu-time-ms", "0"]);
+    assert_ne!(zero.code, ExitCode::Success);
+    assert!(zero.stderr.contains("--max-cpu-time-ms"), "{}", zero.stderr);
 }
 
 #[test]

@@ -22,13 +22,43 @@ use lambda_invoke::{CacheSetting, ExitCode, Runtime, RuntimeOptions};
 use crate::stats::Summary;
 use crate::stub::{self, RawClient, Stub};
 
+/// How long loading the component takes.
+#[derive(Debug)]
+pub struct Loads {
+    /// `Runtime::new` compiling the component (no cache).
+    pub compile: Duration,
+    /// `Runtime::new` from a warm compiled-component cache.
+    pub cached: Duration,
+}
+
+/// Times `Runtime::new` compiling, and from a warm cache. (Run it before [`on_one_cpu`]: the
+/// first compilation starts wasmtime's compiler threads, which keep the CPUs of the thread
+/// that started them.)
+pub fn loads() -> Result<Loads> {
+    let started = Instant::now();
+    drop(Runtime::new(RuntimeOptions {
+        cache: CacheSetting::Disabled,
+        ..RuntimeOptions::default()
+    })?);
+    let compile = started.elapsed();
+    let cache_dir = scratch_dir("cache")?;
+    drop(Runtime::new(RuntimeOptions {
+        cache: CacheSetting::Dir(cache_dir.clone()),
+        ..RuntimeOptions::default()
+    })?);
+    let started = Instant::now();
+    drop(Runtime::new(RuntimeOptions {
+        cache: CacheSetting::Dir(cache_dir.clone()),
+        ..RuntimeOptions::default()
+    })?);
+    let cached = started.elapsed();
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    Ok(Loads { compile, cached })
+}
+
 /// What part 2 measured.
 #[derive(Debug)]
 pub struct PerTask {
-    /// `Runtime::new` compiling the component (no cache).
-    pub load_compile: Duration,
-    /// `Runtime::new` from a warm compiled-component cache.
-    pub load_cached: Duration,
     /// One task, pooling allocator: the runtime a host that runs many tasks uses.
     pub task: Summary,
     /// One task, the default runtime (on-demand allocator).
@@ -42,7 +72,9 @@ pub struct PerTask {
 }
 
 /// Part 2 against `server`: `tasks` timed samples of each measure, in `rounds` interleaved
-/// rounds, after `warmup` untimed ones; the native SDK `peer`'s loop too when given.
+/// rounds, the native SDK `peer`'s loop too when given. Each measure first runs `warmup`
+/// untimed times, and in every round `warmup / rounds` untimed times before its timed ones (as
+/// the peer does in each of its processes); the order of the measures turns with the rounds.
 pub fn per_task(
     server: &Stub,
     tasks: usize,
@@ -50,26 +82,12 @@ pub fn per_task(
     rounds: usize,
     peer: Option<&Path>,
 ) -> Result<PerTask> {
+    ensure!(tasks > 0, "no samples to take: use --tasks 1 or more");
     let url = server.endpoint_url();
-
-    let started = Instant::now();
     let on_demand = Runtime::new(RuntimeOptions {
         cache: CacheSetting::Disabled,
         ..RuntimeOptions::default()
     })?;
-    let load_compile = started.elapsed();
-    let cache_dir = scratch_dir("cache")?;
-    drop(Runtime::new(RuntimeOptions {
-        cache: CacheSetting::Dir(cache_dir.clone()),
-        ..RuntimeOptions::default()
-    })?);
-    let started = Instant::now();
-    drop(Runtime::new(RuntimeOptions {
-        cache: CacheSetting::Dir(cache_dir.clone()),
-        ..RuntimeOptions::default()
-    })?);
-    let load_cached = started.elapsed();
-    let _ = std::fs::remove_dir_all(&cache_dir);
     let pooling = Runtime::new(RuntimeOptions {
         cache: CacheSetting::Disabled,
         pooling: Some(4),
@@ -138,28 +156,35 @@ pub fn per_task(
             measure()?;
         }
     }
-    let rounds = rounds.clamp(1, tasks.max(1));
+    let rounds = rounds.clamp(1, tasks);
+    let round_warmup = warmup / rounds;
     let mut native = Vec::new();
+    // Our measures, then the peer's loop (when there is a peer), starting one further on in
+    // each round.
+    let slots = measures.len() + usize::from(peer.is_some());
     for round in 0..rounds {
         // Spread `tasks` over the rounds, the remainder in the first ones.
         let count = tasks / rounds + usize::from(round < tasks % rounds);
-        for (_, measure, samples) in &mut measures {
-            for _ in 0..count {
-                let started = Instant::now();
-                measure()?;
-                samples.push(started.elapsed());
+        for slot in (0..slots).map(|i| (i + round) % slots) {
+            match (measures.get_mut(slot), peer) {
+                (Some((_, measure, samples)), _) => {
+                    for _ in 0..round_warmup {
+                        measure()?;
+                    }
+                    for _ in 0..count {
+                        let started = Instant::now();
+                        measure()?;
+                        samples.push(started.elapsed());
+                    }
+                }
+                (None, Some(peer)) => native.extend(native_loop(peer, server, count, round_warmup)?),
+                (None, None) => {}
             }
         }
-        if let Some(peer) = peer {
-            native.extend(native_loop(peer, server, count)?);
-        }
     }
-    let [task, task_on_demand, raw_round_trip, client_round_trip] = measures.map(|(what, _, samples)| {
-        Summary::of(samples).with_context(|| format!("no {what} samples: use --tasks 1 or more"))
-    });
+    let [task, task_on_demand, raw_round_trip, client_round_trip] =
+        measures.map(|(what, _, samples)| Summary::of(samples).with_context(|| format!("no {what} samples")));
     Ok(PerTask {
-        load_compile,
-        load_cached,
         task: task?,
         task_on_demand: task_on_demand?,
         raw_round_trip: raw_round_trip?,
@@ -182,8 +207,9 @@ fn run_task(runtime: &Runtime, url: &str) -> Result<()> {
     Ok(())
 }
 
-/// The native SDK peer's own loop (`--loop N`) against `server`: the time of each call.
-fn native_loop(peer: &Path, server: &Stub, calls: usize) -> Result<Vec<Duration>> {
+/// The native SDK peer's own loop (`--loop N`, after `warmup` untimed calls) against `server`:
+/// the time of each call.
+fn native_loop(peer: &Path, server: &Stub, calls: usize, warmup: usize) -> Result<Vec<Duration>> {
     let output = Command::new(peer)
         .args([
             "--endpoint-url",
@@ -192,6 +218,7 @@ fn native_loop(peer: &Path, server: &Stub, calls: usize) -> Result<Vec<Duration>
             "echo",
         ])
         .args(["--payload", stub::PAYLOAD, "--loop", &calls.to_string()])
+        .args(["--warmup", &warmup.to_string()])
         .env("AWS_ACCESS_KEY_ID", EXAMPLE_ACCESS_KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", EXAMPLE_SECRET_ACCESS_KEY)
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -211,6 +238,11 @@ fn native_loop(peer: &Path, server: &Stub, calls: usize) -> Result<Vec<Duration>
     let samples = line["samples_ns"]
         .as_array()
         .context("no samples_ns in the native peer's output (rebuild it: BENCH_NATIVE=1 bench/run.sh)")?;
+    ensure!(
+        samples.len() == calls,
+        "the native peer timed {} calls, not the {calls} asked for",
+        samples.len()
+    );
     samples
         .iter()
         .map(|ns| {
@@ -222,27 +254,35 @@ fn native_loop(peer: &Path, server: &Stub, calls: usize) -> Result<Vec<Duration>
 }
 
 /// Runs `f` with the calling thread on one CPU (the first it may use), and so every thread and
-/// process it starts; the thread's CPUs are restored after. `Ok(None)` where that cannot be
-/// done (not Linux).
-pub fn on_one_cpu<T>(f: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
+/// process it starts; the thread's CPUs are restored after. `Ok(Err(why))`, without running
+/// `f`, where that cannot be done (not Linux, or the system refuses). Thread pools started
+/// lazily inside `f` keep the one CPU for good: start them before.
+pub fn on_one_cpu<T>(f: impl FnOnce() -> Result<T>) -> Result<Result<T, String>> {
     #[cfg(target_os = "linux")]
     {
         use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
-        let all = sched_getaffinity(None).context("cannot read this thread's CPUs")?;
-        let first = (0..CpuSet::MAX_CPU)
-            .find(|&cpu| all.is_set(cpu))
-            .context("this thread may run on no CPU")?;
+        let all = match sched_getaffinity(None) {
+            Ok(all) => all,
+            Err(e) => return Ok(Err(format!("cannot read this thread's CPUs: {e}"))),
+        };
+        let Some(first) = (0..CpuSet::MAX_CPU).find(|&cpu| all.is_set(cpu)) else {
+            return Ok(Err("this thread may run on no CPU".to_owned()));
+        };
         let mut one = CpuSet::new();
         one.set(first);
-        sched_setaffinity(None, &one).context("cannot pin this thread to one CPU")?;
+        if let Err(e) = sched_setaffinity(None, &one) {
+            return Ok(Err(format!("cannot pin this thread to one CPU: {e}")));
+        }
         let result = f();
-        sched_setaffinity(None, &all).context("cannot restore this thread's CPUs")?;
-        result.map(Some)
+        let restored = sched_setaffinity(None, &all);
+        let value = result?;
+        restored.context("cannot restore this thread's CPUs")?;
+        Ok(Ok(value))
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = f;
-        Ok(None)
+        Ok(Err("threads are pinned on Linux only".to_owned()))
     }
 }
 

@@ -1,7 +1,8 @@
 //! The benchmark suite of lambda-invoke (see `bench/run.sh`, which runs all of it).
 //!
 //! ```text
-//! lambda-invoke-bench [--tasks N] [--throughput-tasks N] [--workers N] [--signatures N]
+//! lambda-invoke-bench [--parts 2,3,4] [--tasks N] [--warmup N] [--rounds N]
+//!                     [--throughput-tasks N] [--workers N] [--signatures N]
 //!                     [--native-peer PATH] [--hyperfine JSON] [--harness-binary PATH]
 //!                     [--peak-rss LABEL=KIB]...
 //! lambda-invoke-bench stub
@@ -44,7 +45,8 @@ struct Cli {
     /// interleaved rounds.
     #[arg(long, default_value_t = 2000)]
     tasks: usize,
-    /// Untimed tasks before each timed loop of part 2.
+    /// Untimed runs of each measure of part 2 before the first round (and this many spread over
+    /// the rounds, as the native peer gets in each of its processes).
     #[arg(long, default_value_t = 200)]
     warmup: usize,
     /// Tasks per round in part 3.
@@ -53,7 +55,8 @@ struct Cli {
     /// Workers in part 3.
     #[arg(long, default_value_t = 2)]
     workers: usize,
-    /// Rounds in parts 2 (interleaved), 3 and 4 (the median round is reported).
+    /// Rounds: part 2 interleaves its measures in them (all samples count); parts 3 and 4
+    /// report the median round.
     #[arg(long, default_value_t = 5)]
     rounds: usize,
     /// Signatures per round in part 4.
@@ -146,6 +149,11 @@ fn run(cli: &Cli) -> Result<()> {
 /// on one core (the budgets), then with the threads placed by the scheduler (for information).
 fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
     let part = "2 in-process";
+    // Before pinning: the first compilation starts the compiler's threads, which would keep
+    // the one core.
+    let loads = in_process::loads()?;
+    table.info(part, "load: `Runtime::new`, compiling", human(loads.compile));
+    table.info(part, "load: `Runtime::new`, from the cache", human(loads.cached));
     let measure = |server: &stub::Stub| {
         in_process::per_task(
             server,
@@ -164,22 +172,16 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
         let server = stub::Stub::start().context("cannot start the stub")?;
         measure(&server)
     })?;
-    let p = match pinned {
-        Some(p) => p,
-        None => {
-            table.info(
-                part,
-                "placement",
-                "this system cannot pin threads: figures with free placement",
-            );
-            measure(server)?
+    let (p, placement) = match pinned {
+        Ok(p) => (p, "pooling allocator, one core"),
+        Err(why) => {
+            table.info(part, "placement", format!("{why}: the scheduler's placement"));
+            (measure(server)?, "pooling allocator, scheduler's placement")
         }
     };
-    table.info(part, "load: `Runtime::new`, compiling", human(p.load_compile));
-    table.info(part, "load: `Runtime::new`, from the cache", human(p.load_cached));
     table.info(
         part,
-        "per task (instantiate, credentials, sign, round trip, interpret; pooling allocator), one core",
+        format!("per task (instantiate, credentials, sign, round trip, interpret; {placement})"),
         describe(&p.task),
     );
     table.info(
@@ -197,12 +199,14 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
         "round trip through the harness's HTTP client (ureq)",
         describe(&p.client_round_trip),
     );
-    let beyond =
-        |task: &Summary| task.median.as_secs_f64() * 1e6 - p.raw_round_trip.median.as_secs_f64() * 1e6;
-    let over = beyond(&p.task);
+    let micros = |summary: &Summary| summary.median.as_secs_f64() * 1e6;
+    let raw = micros(&p.raw_round_trip);
+    let over = micros(&p.task) - raw;
     table.budget(
         part,
-        "host overhead beyond the bare round trip (per-task median − round-trip median)",
+        format!(
+            "host overhead beyond the bare round trip (per-task median − round-trip median; {placement})"
+        ),
         format!("{over:.1} µs"),
         "≤ 50 µs",
         over <= 50.0,
@@ -210,12 +214,12 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
     table.info(
         part,
         "the same, on-demand allocator",
-        format!("{:.1} µs", beyond(&p.task_on_demand)),
+        format!("{:.1} µs", micros(&p.task_on_demand) - raw),
     );
     table.info(
         part,
         "of which the harness's HTTP client beyond the raw socket",
-        format!("{:.1} µs", beyond(&p.client_round_trip)),
+        format!("{:.1} µs", micros(&p.client_round_trip) - raw),
     );
     match &p.native {
         Some(native) => {
@@ -224,37 +228,49 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
                 "native SDK peer, per call in its own loop",
                 describe(native),
             );
-            let ratio = p.task.median.as_secs_f64() / native.median.as_secs_f64();
+            let ratio = micros(&p.task) / micros(native);
             table.budget(
                 part,
-                "per task ÷ native SDK per call",
+                format!("per task ÷ native SDK per call ({placement})"),
                 format!("{ratio:.2}×"),
                 "≤ 1.0×",
                 ratio <= 1.0,
+            );
+            table.info(
+                part,
+                "the same beyond the bare round trip: (task − round trip) ÷ (native call − round trip)",
+                format!("{:.2}×", over / (micros(native) - raw)),
+            );
+            table.info(
+                part,
+                "the same, on-demand allocator",
+                format!("{:.2}×", micros(&p.task_on_demand) / micros(native)),
             );
         }
         None => table.info(part, "native SDK peer", "not built (run.sh with BENCH_NATIVE=1)"),
     }
 
-    eprintln!("part 2: the same with the threads placed by the scheduler");
-    let free = measure(server)?;
-    let mut line = format!(
-        "per task {}; bare round trip {}",
-        human(free.task.median),
-        human(free.raw_round_trip.median)
-    );
-    if let Some(native) = &free.native {
-        line += &format!(
-            "; native SDK per call {} ({:.2}×)",
-            human(native.median),
-            free.task.median.as_secs_f64() / native.median.as_secs_f64()
+    if placement.ends_with("one core") {
+        eprintln!("part 2: the same with the threads placed by the scheduler");
+        let free = measure(server)?;
+        let mut line = format!(
+            "per task {}; bare round trip {}",
+            human(free.task.median),
+            human(free.raw_round_trip.median)
+        );
+        if let Some(native) = &free.native {
+            line += &format!(
+                "; native SDK per call {} ({:.2}×)",
+                human(native.median),
+                free.task.median.as_secs_f64() / native.median.as_secs_f64()
+            );
+        }
+        table.info(
+            part,
+            "medians with the threads placed by the scheduler (two cores)",
+            line,
         );
     }
-    table.info(
-        part,
-        "medians with the threads placed by the scheduler (two cores)",
-        line,
-    );
     Ok(())
 }
 

@@ -148,7 +148,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
         if is_invoke {
             let mut first = shared.first_invoke.lock().unwrap_or_else(PoisonError::into_inner);
             if first.is_none() {
-                *first = Some(request.clone());
+                *first = Some(request);
             }
         }
         if writer.write_all(&answer).is_err() || close {

@@ -184,7 +184,12 @@ struct InvokeArgs {
     #[arg(long, value_name = "MIB", default_value_t = Limits::default().memory_bytes >> 20)]
     max_memory_mib: usize,
     /// CPU time limit of the run in milliseconds (waiting for answers does not count).
-    #[arg(long, value_name = "MS", default_value_t = Limits::default().cpu_time.as_secs() * 1000)]
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = u64::try_from(Limits::default().cpu_time.as_millis()).unwrap_or(u64::MAX),
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
     max_cpu_time_ms: u64,
     /// Wall-clock limit of the whole run in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().wall_time.as_secs())]

@@ -689,12 +689,24 @@ const ONE_WRITE_LIMIT: usize = 64 * 1024;
 /// a small request left in two segments: the server woke for the head, then again for the
 /// body, and the client made two writes. On loopback that was a third of the client's cost
 /// beyond the round trip. Outermost in the chain, so over TLS the request is one record too.
-#[derive(Debug)]
+/// (The connection to an HTTP proxy is made through the same chain, so it has one of its own:
+/// the `CONNECT` goes out when its answer is awaited, and a TLS handshake's last message with
+/// the first request.)
 struct OneWrite {
     inner: Box<dyn Transport>,
     held: Vec<u8>,
     /// The timeout of the latest transmission, for writing out what is held.
     timeout: Option<NextTimeout>,
+}
+
+/// Not the bytes held: they are a request, signed headers and all.
+impl fmt::Debug for OneWrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OneWrite")
+            .field("inner", &self.inner)
+            .field("held_bytes", &self.held.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl OneWrite {
@@ -714,6 +726,11 @@ impl OneWrite {
         let mut sent = 0;
         while sent < self.held.len() {
             let output = self.inner.buffers().output();
+            if output.is_empty() {
+                return Err(ureq::Error::Io(std::io::Error::other(
+                    "the transport has no output buffer",
+                )));
+            }
             let amount = output.len().min(self.held.len() - sent);
             output[..amount].copy_from_slice(&self.held[sent..sent + amount]);
             self.inner.transmit_output(amount, timeout)?;

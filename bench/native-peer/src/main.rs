@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! lambda-invoke-native-peer --endpoint-url URL [--function-name echo] [--region us-east-1]
-//!                           [--payload JSON] [--loop N]
+//!                           [--payload JSON] [--loop N [--warmup N]]
 //! ```
 //!
 //! Credentials come from the SDK's default chain (the benchmark sets `AWS_ACCESS_KEY_ID` and
@@ -25,6 +25,7 @@ struct Args {
     region: String,
     payload: String,
     loop_count: Option<usize>,
+    warmup: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -34,6 +35,7 @@ fn parse_args() -> Result<Args, String> {
         region: "us-east-1".to_owned(),
         payload: "{}".to_owned(),
         loop_count: None,
+        warmup: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -49,6 +51,10 @@ fn parse_args() -> Result<Args, String> {
                     Ok(count) if count > 0 => args.loop_count = Some(count),
                     _ => return Err(format!("--loop {n}: not a positive count")),
                 }
+            }
+            "--warmup" => {
+                let n = value()?;
+                args.warmup = n.parse().map_err(|_| format!("--warmup {n}: not a count"))?;
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -101,13 +107,16 @@ async fn main() -> ExitCode {
             }
         },
         Some(count) => {
-            // One call first: connection set-up and lazy initialisation are not per-call costs.
-            if let Err(error) = invoke().await {
-                eprintln!(
-                    "lambda-invoke-native-peer: {}",
-                    aws_sdk_lambda::error::DisplayErrorContext(&error)
-                );
-                return ExitCode::from(4);
+            // Untimed calls first (at least one): connection set-up, lazy initialisation and
+            // cold caches are not per-call costs.
+            for _ in 0..args.warmup.max(1) {
+                if let Err(error) = invoke().await {
+                    eprintln!(
+                        "lambda-invoke-native-peer: {}",
+                        aws_sdk_lambda::error::DisplayErrorContext(&error)
+                    );
+                    return ExitCode::from(4);
+                }
             }
             let mut times = Vec::with_capacity(count);
             for _ in 0..count {
