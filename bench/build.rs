@@ -5,7 +5,7 @@ fn main() {
     let component = lambda_invoke_component_build::build(
         "lambda-invoke-bench-signer",
         "lambda_invoke_bench_signer",
-        &["bench/signer-component", "guest/sigv4"],
+        &["bench/signer-component", "guest/sigv4", "guest/sha256"],
     );
     println!("cargo:rustc-env=BENCH_SIGNER_COMPONENT={}", component.display());
 }

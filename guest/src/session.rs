@@ -19,15 +19,17 @@ const REDACTED_HEADERS: &[&str] = &[
 /// The most body bytes logged.
 const BODY_LOG_LIMIT: usize = 4096;
 
-/// The host with this run's settings.
-pub(crate) struct Session<'a> {
-    inner: &'a mut dyn Host,
+/// The host with this run's settings. Generic over the host it wraps, so that its calls to the
+/// component's imports are direct: each indirect call costs the component's first use of its
+/// table slot a call into wasmtime.
+pub(crate) struct Session<'a, H: Host> {
+    inner: &'a mut H,
     settings: CallSettings,
     secrets: Vec<String>,
 }
 
-impl<'a> Session<'a> {
-    pub(crate) fn new(inner: &'a mut dyn Host, settings: CallSettings) -> Self {
+impl<'a, H: Host> Session<'a, H> {
+    pub(crate) fn new(inner: &'a mut H, settings: CallSettings) -> Self {
         Session {
             inner,
             settings,
@@ -71,7 +73,7 @@ impl<'a> Session<'a> {
     }
 }
 
-impl Session<'_> {
+impl<H: Host> Session<'_, H> {
     /// Sends `request`, logging it and its answer when the HTTP log is on; the answer's body
     /// only when `body_loggable` (never for credentials, which are read before their secrets
     /// are registered).
@@ -119,7 +121,7 @@ impl Session<'_> {
     }
 }
 
-impl Host for Session<'_> {
+impl<H: Host> Host for Session<'_, H> {
     fn send(&mut self, request: &Request) -> Result<Response, HttpError> {
         self.exchange(request, true)
     }

@@ -44,7 +44,7 @@ pub fn describe_http_error(error: &HttpError) -> String {
 const MAX_OUTPUT_NAME: usize = 256;
 
 /// Runs the task once.
-pub fn run(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
+pub fn run(host: &mut impl Host, input: Input) -> Result<Outcome, TaskError> {
     let settings = CallSettings {
         max_attempts: max_attempts(host, input.max_attempts)?,
         http_log: input.http_log,

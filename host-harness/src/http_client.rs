@@ -26,7 +26,7 @@
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ureq::config::Config;
 use ureq::http::uri::{Authority, Scheme};
@@ -682,6 +682,9 @@ impl Connector<()> for SetupPhase<DefaultConnector> {
 /// Most bytes [`OneWrite`] holds before it writes them out.
 const ONE_WRITE_LIMIT: usize = 64 * 1024;
 
+/// How long [`OneWrite`] trusts its latest finding that an idle connection is open.
+const OPEN_CHECK_VALID: Duration = Duration::from_millis(1);
+
 /// Sends a request in one write: holds what ureq transmits (the head, then the body) until it
 /// waits for the answer, or until [`ONE_WRITE_LIMIT`] bytes are held.
 ///
@@ -692,11 +695,19 @@ const ONE_WRITE_LIMIT: usize = 64 * 1024;
 /// (The connection to an HTTP proxy is made through the same chain, so it has one of its own:
 /// the `CONNECT` goes out when its answer is awaited, and a TLS handshake's last message with
 /// the first request.)
+///
+/// It also answers the second of ureq's two checks that a pooled connection is still open (one
+/// when the connection goes back to the pool, one when it is taken out; three system calls each)
+/// from the first, when no I/O happened in between and it is under [`OPEN_CHECK_VALID`] old: back
+/// to back requests check once. A server may close a connection just after any check; a
+/// millisecond more does not make that likelier.
 struct OneWrite {
     inner: Box<dyn Transport>,
     held: Vec<u8>,
     /// The timeout of the latest transmission, for writing out what is held.
     timeout: Option<NextTimeout>,
+    /// When the connection was last found open, with no I/O since.
+    found_open: Option<Instant>,
 }
 
 /// Not the bytes held: they are a request, signed headers and all.
@@ -715,6 +726,7 @@ impl OneWrite {
             inner,
             held: Vec::new(),
             timeout: None,
+            found_open: None,
         }
     }
 
@@ -747,6 +759,7 @@ impl Transport for OneWrite {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.found_open = None;
         let output = self.inner.buffers().output();
         self.held.extend_from_slice(&output[..amount.min(output.len())]);
         self.timeout = Some(timeout);
@@ -757,18 +770,32 @@ impl Transport for OneWrite {
     }
 
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.found_open = None;
         self.write_out()?;
         self.inner.maybe_await_input(timeout)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.found_open = None;
         self.write_out()?;
         self.inner.await_input(timeout)
     }
 
     fn is_open(&mut self) -> bool {
         // Bytes still held mean a request was not finished: not a connection to reuse.
-        self.held.is_empty() && self.inner.is_open()
+        if !self.held.is_empty() {
+            return false;
+        }
+        let now = Instant::now();
+        if self
+            .found_open
+            .is_some_and(|at| now.saturating_duration_since(at) < OPEN_CHECK_VALID)
+        {
+            return true;
+        }
+        let open = self.inner.is_open();
+        self.found_open = open.then_some(now);
+        open
     }
 
     fn is_tls(&self) -> bool {
@@ -1123,16 +1150,16 @@ mod tests {
     use std::net::{TcpListener, TcpStream};
     use std::sync::mpsc;
     use std::thread::{self, JoinHandle};
-    use std::time::Instant;
 
     const SHORT: Duration = Duration::from_millis(300);
     const LONG: Duration = Duration::from_secs(5);
 
-    /// A transport that records each transmission.
+    /// A transport that records each transmission, and counts its open checks.
     #[derive(Debug)]
     struct Recorder {
         buffers: ureq::unversioned::transport::LazyBuffers,
         writes: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+        open_checks: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     }
 
     impl Transport for Recorder {
@@ -1151,6 +1178,7 @@ mod tests {
         }
 
         fn is_open(&mut self) -> bool {
+            self.open_checks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             true
         }
     }
@@ -1158,12 +1186,40 @@ mod tests {
     type Writes = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
 
     fn one_write_over_recorder(output_buffer: usize) -> (OneWrite, Writes) {
+        let (transport, writes, _) = one_write_counting_checks(output_buffer);
+        (transport, writes)
+    }
+
+    fn one_write_counting_checks(
+        output_buffer: usize,
+    ) -> (OneWrite, Writes, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
         let writes = Writes::default();
+        let open_checks = std::sync::Arc::default();
         let recorder = Recorder {
             buffers: ureq::unversioned::transport::LazyBuffers::new(1024, output_buffer),
             writes: writes.clone(),
+            open_checks: std::sync::Arc::clone(&open_checks),
         };
-        (OneWrite::new(Box::new(recorder)), writes)
+        (OneWrite::new(Box::new(recorder)), writes, open_checks)
+    }
+
+    #[test]
+    fn an_idle_connection_is_checked_once_between_requests() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let (mut transport, _, checks) = one_write_counting_checks(1024);
+        transmit(&mut transport, b"GET / HTTP/1.1\r\n\r\n");
+        wait_for_answer(&mut transport);
+        // ureq checks when the connection goes back to the pool and again when it comes out.
+        assert!(transport.is_open() && transport.is_open());
+        assert_eq!(checks.load(SeqCst), 1, "the second check answered from the first");
+        // Any I/O makes the next check a real one; so does time.
+        transmit(&mut transport, b"GET / HTTP/1.1\r\n\r\n");
+        wait_for_answer(&mut transport);
+        assert!(transport.is_open());
+        assert_eq!(checks.load(SeqCst), 2);
+        std::thread::sleep(OPEN_CHECK_VALID * 2);
+        assert!(transport.is_open());
+        assert_eq!(checks.load(SeqCst), 3, "an old finding is checked again");
     }
 
     /// What ureq does: fill the output buffer, then transmit that much.
