@@ -20,9 +20,11 @@ fn main() {
         // instead of writing over the data), the data, and a heap of some 930 KiB that a
         // normal run fits in, so that it never grows its memory (see src/heap.rs). Larger
         // payloads grow the memory as before. The stack, the data and the start of the heap
-        // are the lowest 128 KiB, which a pooling host rewrites and keeps mapped between runs
-        // (host-harness/src/runtime.rs, POOL_KEEP_RESIDENT).
+        // (the small-block arena: an echo task uses 3 KB of it) are the lowest 128 KiB, which a
+        // pooling host rewrites and keeps mapped between runs (host-harness/src/runtime.rs,
+        // POOL_KEEP_RESIDENT); pages written above them are released and fault in again.
         println!("cargo:rustc-link-arg=--initial-memory={}", 1 << 20);
+        println!("cargo:rustc-link-arg=--stack-first");
         println!("cargo:rustc-link-arg=-zstack-size={}", 64 << 10);
     }
 }

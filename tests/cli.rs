@@ -367,9 +367,19 @@ fn sandbox_options_reach_the_policy_and_the_limits() {
             run.stderr
         );
     }
-    let zero = attack("loop", &["--max-cpu-time-ms", "0"]);
+    let zero = attack("loop", &["--max-cpu-time-ms", "0", "--max-wall-time-s", "5"]);
     assert_ne!(zero.code, ExitCode::Success);
-    assert!(zero.stderr.contains("--max-cpu-time-ms"), "{}", zero.stderr);
+    assert_ne!(
+        zero.code,
+        ExitCode::SandboxError,
+        "0 ran the component: {}",
+        zero.stderr
+    );
+    assert!(
+        zero.stderr.contains("invalid value '0'") && zero.stderr.contains("--max-cpu-time-ms"),
+        "{}",
+        zero.stderr
+    );
 }
 
 #[test]

@@ -61,6 +61,7 @@ fn host_still_serves() {
 #[test]
 #[cfg(unix)] // Elsewhere a thread's CPU time is not read, and only the wall clock limits it.
 fn an_endless_loop_is_stopped_by_the_cpu_limit() {
+    hostile(); // compiled before the clock starts
     let started = std::time::Instant::now();
     let limit = Duration::from_millis(200);
     // A wall-clock limit far above the CPU limit, so that a broken CPU limit fails the test
@@ -87,9 +88,11 @@ fn an_endless_loop_is_stopped_by_the_cpu_limit() {
 
 #[test]
 fn waiting_does_not_count_as_cpu_time() {
-    // 300 ms asleep in the host's clock against 50 ms of CPU time: the run finishes.
-    let report = attack("nap 300", |t| {
-        t.limits = Limits::builder().cpu_time(Duration::from_millis(50)).build()
+    // 40 ms of computation, 300 ms asleep in the host's clock, 40 ms more, against 150 ms of
+    // CPU time: the run finishes (the CPU clock is read during both computations, so the nap
+    // falls between two readings).
+    let report = attack("spin-nap-spin 40 300", |t| {
+        t.limits = Limits::builder().cpu_time(Duration::from_millis(150)).build()
     });
     assert_eq!(payload(&report), "woke up");
     assert!(
@@ -128,8 +131,9 @@ fn sleeping_forever_in_the_host_is_stopped_by_the_wall_clock() {
 
 #[test]
 fn a_pooled_slot_keeps_nothing_of_the_previous_run() {
-    // One slot, so every run reuses the memory of the one before (kept resident where the
-    // kernel allows, and reset page by page).
+    // One slot, so every run reuses the memory of the one before: its lowest 128 KiB rewritten
+    // (the hostile component's static is there, see tests/hostile-guest/build.rs) and the rest
+    // released (the 4 MiB heap block).
     let pooled = Runtime::from_file(
         env!("HOSTILE_COMPONENT").as_ref(),
         RuntimeOptions {

@@ -15,7 +15,8 @@ use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 /// The largest linear memory a pooled instance can have (the per-run limit is lower).
 const POOL_MAX_MEMORY: usize = 256 << 20;
 /// How much of a pooled slot's memory (and tables) is rewritten and stays mapped between runs:
-/// the component's 64 KiB stack, its data and the start of its heap, where a normal run writes.
+/// the component's 64 KiB stack, its data and the start of its heap, where a normal run writes
+/// (guest/build.rs).
 const POOL_KEEP_RESIDENT: usize = 128 << 10;
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
@@ -281,8 +282,9 @@ pub struct Report {
     pub http_calls: u32,
     /// How long the run took.
     pub elapsed: Duration,
-    /// The largest the guest's linear memory was, in bytes: its initial size unless it grew (of
-    /// its largest memory, if it has several).
+    /// The largest size the guest's linear memory was granted, in bytes: its initial size unless
+    /// it grew (of its largest memory, if it has several). A grant the host then fails to carry
+    /// out (rare: a pool slot smaller than the memory limit) still counts.
     pub peak_memory: usize,
 }
 
@@ -386,12 +388,14 @@ impl Runtime {
                 .max_memory_size(POOL_MAX_MEMORY);
             // A slot is reset by zeroing (or restoring from the data image) its lowest
             // POOL_KEEP_RESIDENT bytes, which stay mapped for the next run, and `madvise` of the
-            // rest: a run's stack, data and first heap blocks are all in those bytes (see
-            // guest/build.rs), so the next run takes no page faults. Not `PAGEMAP_SCAN`, which
+            // rest: a normal run's stack, data and small heap blocks are in those bytes (see
+            // guest/build.rs), so the next run takes no page faults for them. Not
+            // `PAGEMAP_SCAN` (explicitly off, whatever a later wasmtime's default), which
             // would rewrite only the pages a run wrote: in wasmtime 48 it skips written pages
             // that are not present (swapped out, or being moved by the kernel), which would hand
             // one tenant's data to the next (bytecodealliance/wasmtime#14357).
-            pool.linear_memory_keep_resident(POOL_KEEP_RESIDENT)
+            pool.pagemap_scan(wasmtime::Enabled::No)
+                .linear_memory_keep_resident(POOL_KEEP_RESIDENT)
                 .table_keep_resident(POOL_KEEP_RESIDENT);
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }
@@ -513,7 +517,6 @@ impl Runtime {
                     .build(),
                 refused: None,
                 peak_memory: 0,
-                peak_before_grant: 0,
             },
             io: TaskIo {
                 variables,
@@ -862,10 +865,8 @@ fn refuse_imports_outside_world(linker: &mut Linker<RunState>, component: &Compo
 struct Limiter {
     limits: StoreLimits,
     refused: Option<Grown>,
-    /// The largest size a memory grew to.
+    /// The largest size granted to a memory.
     peak_memory: usize,
-    /// The peak before the latest grant, restored if that grow fails after all.
-    peak_before_grant: usize,
 }
 
 /// What the limiter refused to grow.
@@ -894,16 +895,9 @@ impl wasmtime::ResourceLimiter for Limiter {
     ) -> wasmtime::Result<bool> {
         let allowed = self.limits.memory_growing(current, desired, maximum);
         if matches!(allowed, Ok(true)) {
-            self.peak_before_grant = self.peak_memory;
             self.peak_memory = self.peak_memory.max(desired);
         }
         self.note(allowed, Grown::Memory)
-    }
-
-    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        // Granted, but the memory could not grow (say, past the pool's slot): not a peak.
-        self.peak_memory = self.peak_before_grant;
-        self.limits.memory_grow_failed(error)
     }
 
     fn table_growing(
@@ -1307,20 +1301,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_peak_memory_is_what_a_memory_grew_to_not_what_was_granted() {
+    fn the_peak_memory_is_the_largest_grant() {
         use wasmtime::ResourceLimiter as _;
         let mut limiter = Limiter {
             limits: StoreLimitsBuilder::new().memory_size(8 << 20).build(),
             refused: None,
             peak_memory: 0,
-            peak_before_grant: 0,
         };
         assert!(limiter.memory_growing(0, 1 << 20, None).unwrap());
         assert!(limiter.memory_growing(1 << 20, 2 << 20, None).unwrap());
-        assert_eq!(limiter.peak_memory, 2 << 20);
-        // Granted, but the memory could not grow (say, past a pool slot).
-        assert!(limiter.memory_growing(2 << 20, 4 << 20, None).unwrap());
-        let _ = limiter.memory_grow_failed(wasmtime::Error::msg("no room in the slot"));
         assert_eq!(limiter.peak_memory, 2 << 20);
         // Refused by the limit: never a peak.
         assert!(!limiter.memory_growing(2 << 20, 16 << 20, None).unwrap());

@@ -59,6 +59,25 @@ impl Guest for Hostile {
                 wasi::clocks::monotonic_clock::subscribe_duration(millis * 1_000_000).block();
                 Ok(outcome("woke up"))
             }
+            // CPU, then time without computation, then CPU: spin `a` ms, sleep `b` ms, spin `a`.
+            "spin-nap-spin" => {
+                let (spin, nap) = argument.split_once(' ').unwrap_or(("0", "0"));
+                let spin: u64 = spin.parse().unwrap_or(0);
+                let nap: u64 = nap.parse().unwrap_or(0);
+                let busy = |millis: u64| {
+                    let until = wasi::clocks::monotonic_clock::now() + millis * 1_000_000;
+                    let mut n = 0u64;
+                    while wasi::clocks::monotonic_clock::now() < until {
+                        for _ in 0..1000 {
+                            n = std::hint::black_box(n.wrapping_add(1));
+                        }
+                    }
+                };
+                busy(spin);
+                wasi::clocks::monotonic_clock::subscribe_duration(nap * 1_000_000).block();
+                busy(spin);
+                Ok(outcome("woke up"))
+            }
             // Isolation: look for what an earlier run in the same pooled slot left in memory
             // (a static and a zeroed heap block, which the allocator trusts to be fresh), then
             // leave some behind.
