@@ -40,11 +40,13 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxHttpCalls: 32,
   /** Most bytes of log messages per run. */
   maxLogBytes: 4 << 20,
-  /** Most output variables, and the largest value. */
+  /** Most output variables, the largest value, and the most bytes of all values together. */
   maxOutputs: 32,
   maxOutputBytes: 8 << 20,
-  /** Most secrets registered per run. */
+  maxOutputTotalBytes: 16 << 20,
+  /** Most secrets registered per run (secret outputs included), and the largest. */
   maxSecrets: 64,
+  maxSecretBytes: 64 << 10,
   /** Largest file `read-file` returns. */
   maxFileBytes: 1 << 20,
 });
@@ -191,7 +193,21 @@ export class TaskHost {
       this.stoppedBy = `output variable ${name} is ${size} bytes, more than the ${limits.maxOutputBytes}-byte limit`;
       return { err: { tag: 'limit-exceeded', val: this.stoppedBy } };
     }
-    if (secret) this.secrets.register(value);
+    const total = this.outputs
+      .filter((o) => o.name !== name)
+      .reduce((sum, o) => sum + Buffer.byteLength(o.value), size);
+    if (total > limits.maxOutputTotalBytes) {
+      this.stoppedBy = `output variables of more than ${limits.maxOutputTotalBytes} bytes in all`;
+      return { err: { tag: 'limit-exceeded', val: this.stoppedBy } };
+    }
+    if (secret) {
+      // A secret output is a secret like any other: it counts against the secrets' number.
+      if (this.secrets.size >= limits.maxSecrets) {
+        this.stoppedBy = `more than ${limits.maxSecrets} secrets registered`;
+        return { err: { tag: 'limit-exceeded', val: this.stoppedBy } };
+      }
+      this.secrets.register(value);
+    }
     const output = { name, value, secret };
     this.outputs = this.outputs.filter((o) => o.name !== name);
     this.outputs.push(output);
@@ -202,6 +218,10 @@ export class TaskHost {
   registerSecret(value) {
     if (this.secrets.size >= this.limits.maxSecrets) {
       throw this.stop(`more than ${this.limits.maxSecrets} secrets registered`);
+    }
+    const size = Buffer.byteLength(value);
+    if (size > this.limits.maxSecretBytes) {
+      throw this.stop(`a secret of ${size} bytes, more than the ${this.limits.maxSecretBytes}-byte limit`);
     }
     this.secrets.register(value);
     return { ok: undefined };
