@@ -313,5 +313,6 @@ scenarios! {
     region_from_aws_default_region,
     region_from_profile,
     region_from_imds,
+    region_and_credentials_from_imds,
     region_from_function_arn,
 }

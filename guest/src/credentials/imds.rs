@@ -17,14 +17,14 @@ const TIMEOUT_MS: u32 = 1_000;
 const TOKEN_TTL_SECONDS: &str = "21600";
 
 /// A session with the metadata service: its endpoint and, for IMDSv2, the token.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Session {
     endpoint: String,
     token: Option<String>,
 }
 
 /// Why IMDS gave nothing.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Unavailable {
     /// Turned off by `AWS_EC2_METADATA_DISABLED`.
     Disabled,
@@ -34,6 +34,23 @@ pub enum Unavailable {
     V1Disabled,
     /// An answer that makes no sense.
     Broken(String),
+}
+
+/// A session, or why there is none: what a run keeps for its next use of IMDS.
+pub type Opened = Result<Session, Unavailable>;
+
+/// The run's session with IMDS: the one it opened before if its host keeps it (the region and
+/// the credentials may both come from IMDS: one token, and one timeout if IMDS is not there),
+/// else a new one.
+pub fn session(host: &mut dyn Host) -> Opened {
+    if let Some(Some(opened)) = host.imds_session() {
+        return opened.clone();
+    }
+    let opened = Session::open(host);
+    if let Some(kept) = host.imds_session() {
+        *kept = Some(opened.clone());
+    }
+    opened
 }
 
 impl Session {
@@ -137,7 +154,7 @@ fn flag(host: &mut dyn Host, name: &str) -> bool {
 
 /// The instance's role credentials.
 pub(crate) fn provide(host: &mut dyn Host, _: &Context<'_>) -> Result<Credentials, SourceError> {
-    let session = match Session::open(host) {
+    let session = match session(host) {
         Ok(session) => session,
         Err(Unavailable::Disabled) => {
             return Err(SourceError::NotConfigured(Some(
@@ -191,7 +208,7 @@ pub(crate) fn provide(host: &mut dyn Host, _: &Context<'_>) -> Result<Credential
 
 /// The instance's region, if IMDS answers.
 pub fn region(host: &mut dyn Host) -> Option<String> {
-    let session = Session::open(host).ok()?;
+    let session = session(host).ok()?;
     let body = session.get(host, "/latest/meta-data/placement/region").ok()??;
     Some(String::from_utf8_lossy(&body).trim().to_owned()).filter(|r| !r.is_empty())
 }
@@ -210,6 +227,39 @@ mod tests {
     }
 
     const CREDS: &str = r#"{"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"imds-secret","Token":"imds-token","Expiration":"2030-01-01T00:00:00Z"}"#;
+
+    #[test]
+    fn a_run_opens_one_session_for_the_region_and_the_credentials() {
+        let context = Context {
+            region: "sa-east-1",
+            connection: None,
+        };
+        let mut fake = FakeHost::default()
+            .answer(ok(200, "TOKEN"))
+            .answer(ok(200, "sa-east-1"))
+            .answer(ok(200, "my-role\n"))
+            .answer(ok(200, CREDS));
+        let mut run = crate::session::Session::new(&mut fake, crate::host::CallSettings::default());
+        assert_eq!(region(&mut run).as_deref(), Some("sa-east-1"));
+        assert_eq!(provide(&mut run, &context).unwrap().access_key_id, "ASIAIMDS");
+        let puts = fake.requests.iter().filter(|r| r.method == Method::Put).count();
+        assert_eq!(puts, 1, "one token for both");
+        assert!(fake.requests[1..].iter().all(|r| {
+            r.headers
+                .iter()
+                .any(|h| h.name == "x-aws-ec2-metadata-token" && h.value == "TOKEN")
+        }));
+
+        // And one timeout when IMDS is not there: the credentials do not ask again.
+        let mut fake = FakeHost::default().answer(Err(HttpError::ConnectTimeout));
+        let mut run = crate::session::Session::new(&mut fake, crate::host::CallSettings::default());
+        assert_eq!(region(&mut run), None);
+        assert!(matches!(
+            provide(&mut run, &context),
+            Err(SourceError::NotConfigured(_))
+        ));
+        assert_eq!(fake.requests.len(), 1);
+    }
 
     #[test]
     fn v2_then_role_then_credentials() {
