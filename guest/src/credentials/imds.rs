@@ -226,14 +226,18 @@ mod tests {
         })
     }
 
+    fn context(region: &str) -> Context<'_> {
+        Context {
+            region,
+            connection: None,
+        }
+    }
+
     const CREDS: &str = r#"{"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"imds-secret","Token":"imds-token","Expiration":"2030-01-01T00:00:00Z"}"#;
 
     #[test]
     fn a_run_opens_one_session_for_the_region_and_the_credentials() {
-        let context = Context {
-            region: "sa-east-1",
-            connection: None,
-        };
+        let context = context("sa-east-1");
         let mut fake = FakeHost::default()
             .answer(ok(200, "TOKEN"))
             .answer(ok(200, "sa-east-1"))
@@ -263,10 +267,7 @@ mod tests {
 
     #[test]
     fn v2_then_role_then_credentials() {
-        let context = Context {
-            region: "us-east-1",
-            connection: None,
-        };
+        let context = context("us-east-1");
         let mut host = FakeHost::default()
             .answer(ok(200, "TOKEN"))
             .answer(ok(200, "my-role\n"))
@@ -292,10 +293,7 @@ mod tests {
 
     #[test]
     fn refused_token_falls_back_to_v1_unless_disabled() {
-        let context = Context {
-            region: "us-east-1",
-            connection: None,
-        };
+        let context = context("us-east-1");
         let mut host = FakeHost::default()
             .answer(ok(403, ""))
             .answer(ok(200, "r"))
@@ -327,10 +325,7 @@ mod tests {
 
     #[test]
     fn unreachable_or_disabled_moves_on() {
-        let context = Context {
-            region: "us-east-1",
-            connection: None,
-        };
+        let context = context("us-east-1");
         let mut host = FakeHost::default().answer(Err(HttpError::ConnectTimeout));
         assert!(matches!(
             provide(&mut host, &context),
