@@ -24,10 +24,10 @@ pub(crate) struct CpuMeter {
 }
 
 impl CpuMeter {
-    /// Starts measuring a run that begins now on the calling thread, read every `tick`.
-    pub(crate) fn start(tick: Duration) -> Self {
+    /// Starts measuring a run that began at `started` on the calling thread, read every `tick`.
+    pub(crate) fn start(started: Instant, tick: Duration) -> Self {
         CpuMeter {
-            started: Instant::now(),
+            started,
             tick,
             base: None,
         }
@@ -76,7 +76,7 @@ mod tests {
     #[cfg(unix)]
     fn counts_computation_and_not_waiting() {
         let tick = Duration::from_millis(10);
-        let mut meter = CpuMeter::start(tick);
+        let mut meter = CpuMeter::start(Instant::now(), tick);
         std::thread::sleep(Duration::from_millis(200));
         // The first reading takes (at most) a tick before it as computation.
         let after_sleep = meter.used().expect("a unix thread clock");

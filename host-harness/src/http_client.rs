@@ -171,15 +171,18 @@ impl fmt::Display for HttpError {
             HttpError::ConnectTimeout => f.write_str(
                 "no connection within the connect timeout: check the host, the network and the proxy",
             ),
-            HttpError::ReadTimeout => f.write_str("the response did not arrive within the read timeout"),
+            HttpError::ReadTimeout => f.write_str(
+                "the response did not arrive within the read timeout (OutgoingRequest::read_timeout)",
+            ),
             HttpError::ConnectionLost(why) => write!(
                 f,
                 "connection lost after the request started: {why}: the server may have received it"
             ),
             HttpError::Protocol(why) => write!(f, "invalid http response: {why}"),
-            HttpError::TooLarge(limit) => {
-                write!(f, "response body is larger than the limit of {limit} bytes")
-            }
+            HttpError::TooLarge(limit) => write!(
+                f,
+                "response body is larger than the limit of {limit} bytes (ClientLimits::max_response_body)"
+            ),
         }
     }
 }

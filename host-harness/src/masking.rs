@@ -49,13 +49,10 @@ impl Secrets {
 
     /// `text` with every registered secret replaced by [`MASK`].
     pub fn mask(&self, text: &str) -> String {
-        let mut masked = text.to_owned();
-        for secret in &self.values {
-            if masked.contains(secret.as_str()) {
-                masked = masked.replace(secret.as_str(), MASK);
-            }
-        }
-        masked
+        // A secret is whole UTF-8 text, so it can only match on character boundaries, and the
+        // mask is ASCII: the bytes stay UTF-8.
+        String::from_utf8(self.mask_bytes(text.as_bytes()))
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// Like [`Secrets::mask`] for bytes that may not be UTF-8: secrets are replaced where they
@@ -66,12 +63,13 @@ impl Secrets {
             // A linear-time search: a long secret that nearly matches everywhere (a guest's
             // choice) must not make masking quadratic.
             let finder = memchr::memmem::Finder::new(secret.as_bytes());
-            if finder.find(&masked).is_none() {
+            let mut found = finder.find_iter(&masked).peekable();
+            if found.peek().is_none() {
                 continue;
             }
             let mut out = Vec::with_capacity(masked.len());
             let mut copied = 0;
-            for at in finder.find_iter(&masked) {
+            for at in found {
                 out.extend_from_slice(&masked[copied..at]);
                 out.extend_from_slice(MASK.as_bytes());
                 copied = at + secret.len();

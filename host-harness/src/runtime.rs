@@ -333,9 +333,8 @@ pub struct RuntimeOptions {
     /// The compiled-component cache.
     pub cache: CacheSetting,
     /// Use wasmtime's pooling allocator with room for this many concurrent runs: for hosts that
-    /// run many tasks (a task costs half as much: no memory mapped and unmapped per run, and on
-    /// Linux 6.7+ a slot is reset by rewriting just the pages a run wrote). Costs address space
-    /// up front.
+    /// run many tasks (a task costs half as much: no memory mapped and unmapped per run, and
+    /// the low pages a run writes stay mapped for the next). Costs address space up front.
     pub pooling: Option<u32>,
     /// How often a request still in flight is reported ("still waiting for function X, 35 s").
     /// Default 5 s.
@@ -455,7 +454,7 @@ impl Runtime {
     pub fn describe(&self) -> Result<serde_json::Value> {
         let mut task = Task::new(Input::new(""));
         task.limits.wall_time = Duration::from_secs(10);
-        let mut store = self.store(task);
+        let mut store = self.store(task, Instant::now());
         let instance = self.pre.instantiate(&mut store).map_err(anyhow::Error::from)?;
         let d = instance.call_describe(&mut store).map_err(anyhow::Error::from)?;
         let kind = |k: wit_types::InputKind| match k {
@@ -490,7 +489,7 @@ impl Runtime {
         }))
     }
 
-    fn store(&self, task: Task) -> Store<RunState> {
+    fn store(&self, task: Task, started: Instant) -> Store<RunState> {
         let Task {
             input: _,
             variables,
@@ -500,9 +499,8 @@ impl Runtime {
             reporter,
         } = task;
         let environment = policy.filter_env(environment);
-        let started = Instant::now();
         let state = RunState {
-            cpu: CpuMeter::start(EPOCH_TICK),
+            cpu: CpuMeter::start(started, EPOCH_TICK),
             clocks: WasiClocksCtx::default(),
             random: WasiRandomCtx::default(),
             table: ResourceTable::new(),
@@ -513,9 +511,9 @@ impl Runtime {
                     .instances(8)
                     .tables(8)
                     .memories(8)
-                    .trap_on_grow_failure(true)
                     .build(),
-                refused: None,
+                memory_limit: limits.memory_bytes,
+                table_limit: limits.table_elements,
                 peak_memory: 0,
             },
             io: TaskIo {
@@ -592,16 +590,14 @@ impl Runtime {
     pub fn run(&self, task: Task) -> Report {
         let started = Instant::now();
         let input = task.input.to_wit();
-        let mut store = self.store(task);
-        let wall_time = store.data().io.limits.wall_time;
+        let mut store = self.store(task, started);
         let result = match self.pre.instantiate(&mut store) {
             Ok(instance) => instance.call_run(&mut store, &input),
             // Instantiation may run a component's start function: a trap or a limit there is
             // the guest's; anything else means the host could not set it up (e.g. the pooling
             // allocator is full).
             Err(error)
-                if store.data().limiter.refused.is_none()
-                    && error.downcast_ref::<Trap>().is_none()
+                if error.downcast_ref::<Trap>().is_none()
                     && error.downcast_ref::<SandboxError>().is_none() =>
             {
                 return Report::failed(
@@ -611,15 +607,7 @@ impl Runtime {
             }
             Err(error) => Err(error),
         };
-        let memory_limit = store.data().io.limits.memory_bytes;
         let peak_memory = store.data().limiter.peak_memory;
-        let refused = store.data().limiter.refused.map(|refused| match refused {
-            Grown::Memory => SandboxError::Memory { limit: memory_limit },
-            Grown::Table => SandboxError::Limit(format!(
-                "the component grew a table past {} elements (Limits::table_elements)",
-                store.data().io.limits.table_elements
-            )),
-        });
         let io = store.into_data().io;
         let max_outcome = io.limits.max_outcome_bytes;
         let result = match result {
@@ -631,7 +619,7 @@ impl Runtime {
             }
             Ok(Ok(outcome)) => Ok(outcome.into()),
             Ok(Err(error)) => Err(Failure::Task(error.into())),
-            Err(error) => Err(Failure::Sandbox(classify_trap(&error, &io, refused, wall_time))),
+            Err(error) => Err(Failure::Sandbox(classify_trap(&error, &io))),
         };
         // A limit hit inside an import is the sandbox's doing, whatever the guest made of it
         // (its own error, or an outcome built on refused calls): say so.
@@ -651,27 +639,16 @@ impl Runtime {
     }
 }
 
-/// What ended a run with a trap. `refused` is the limit the limiter enforced, if it refused to
-/// grow a memory or a table (then the trap is that refusal, whatever the guest made of it).
-fn classify_trap(
-    error: &wasmtime::Error,
-    io: &TaskIo,
-    refused: Option<SandboxError>,
-    wall_time: Duration,
-) -> SandboxError {
+/// What ended a run with a trap: a limit (the limiter's, the epoch callback's or one hit in an
+/// import, whatever the guest made of it), else the guest's own trap.
+fn classify_trap(error: &wasmtime::Error, io: &TaskIo) -> SandboxError {
     if let Some(limit) = error.downcast_ref::<SandboxError>() {
         return limit.clone();
     }
     if let Some(limit) = &io.stopped_by {
         return limit.clone();
     }
-    match error.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => SandboxError::WallTime { limit: wall_time },
-        _ => match refused {
-            Some(limit) => limit,
-            None => SandboxError::Trap(io.secrets.mask(&format!("{error:#}"))),
-        },
-    }
+    SandboxError::Trap(io.secrets.mask(&format!("{error:#}")))
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] (at which runs check their CPU and
@@ -682,25 +659,25 @@ fn classify_trap(
 /// tenant controls; progress lines go through the tenants' reporters (which may block, say on a
 /// full pipe) on a thread of their own.
 fn spawn_ticker(engine: Engine, board: Arc<ProgressBoard>, alive: Weak<()>) {
-    let epoch_alive = alive.clone();
+    spawn_every("lambda-invoke-epoch", EPOCH_TICK, alive.clone(), move || {
+        engine.increment_epoch();
+    });
+    spawn_every("lambda-invoke-progress", PROGRESS_TICK, alive, move || {
+        board.tick()
+    });
+}
+
+/// Runs `tick` every `period` on a thread called `name`, while `alive` has an owner.
+fn spawn_every(name: &str, period: Duration, alive: Weak<()>, mut tick: impl FnMut() + Send + 'static) {
     std::thread::Builder::new()
-        .name("lambda-invoke-epoch".to_owned())
-        .spawn(move || {
-            while epoch_alive.strong_count() > 0 {
-                std::thread::sleep(EPOCH_TICK);
-                engine.increment_epoch();
-            }
-        })
-        .expect("cannot start the epoch thread");
-    std::thread::Builder::new()
-        .name("lambda-invoke-progress".to_owned())
+        .name(name.to_owned())
         .spawn(move || {
             while alive.strong_count() > 0 {
-                std::thread::sleep(PROGRESS_TICK);
-                board.tick();
+                std::thread::sleep(period);
+                tick();
             }
         })
-        .expect("cannot start the progress thread");
+        .unwrap_or_else(|e| panic!("cannot start the thread {name}: {e}"));
 }
 
 /// Links exactly the imports of the `invoke-task` world: this package's `http` and `environment`,
@@ -728,7 +705,7 @@ fn link_world(linker: &mut Linker<RunState>) -> Result<()> {
     }
     clocks::wall_clock::add_to_linker::<RunState, WasiClocks>(linker, clocks)?;
     clocks::monotonic_clock::add_to_linker::<RunState, CappedClock>(linker, |state| CappedSleep {
-        remaining: state.io.deadline.saturating_duration_since(Instant::now()),
+        deadline: state.io.deadline,
         wall_time: state.io.limits.wall_time,
         stopped_by: &mut state.io.stopped_by,
         clocks: WasiClocksCtxView {
@@ -754,14 +731,15 @@ impl wasmtime::component::HasData for CappedClock {
 /// The clocks of a run, what is left of its wall-clock time, and where a cut wait is recorded.
 struct CappedSleep<'a> {
     clocks: wasmtime_wasi::clocks::WasiClocksCtxView<'a>,
-    remaining: Duration,
+    deadline: Instant,
     wall_time: Duration,
     stopped_by: &'a mut Option<SandboxError>,
 }
 
 impl CappedSleep<'_> {
     fn cap(&mut self, nanos: u64) -> u64 {
-        let remaining = u64::try_from(self.remaining.as_nanos()).unwrap_or(u64::MAX);
+        let remaining = self.deadline.saturating_duration_since(Instant::now());
+        let remaining = u64::try_from(remaining.as_nanos()).unwrap_or(u64::MAX);
         if nanos > remaining {
             *self.stopped_by = Some(SandboxError::WallTime {
                 limit: self.wall_time,
@@ -860,30 +838,14 @@ fn refuse_imports_outside_world(linker: &mut Linker<RunState>, component: &Compo
     Ok(())
 }
 
-/// The store's limiter: wasmtime's [`StoreLimits`], remembering what it refused to grow, so that
-/// such a trap is reported as that limit (and no other trap is, whatever its text says).
+/// The store's limiter: wasmtime's [`StoreLimits`], whose refusal to grow a memory or a table
+/// ends the run with that limit (whatever the guest made of it), and the peak memory granted.
 struct Limiter {
     limits: StoreLimits,
-    refused: Option<Grown>,
+    memory_limit: usize,
+    table_limit: usize,
     /// The largest size granted to a memory.
     peak_memory: usize,
-}
-
-/// What the limiter refused to grow.
-#[derive(Debug, Clone, Copy)]
-enum Grown {
-    Memory,
-    Table,
-}
-
-impl Limiter {
-    /// Remembers a refusal to grow `what`, and passes the answer on.
-    fn note(&mut self, allowed: wasmtime::Result<bool>, what: Grown) -> wasmtime::Result<bool> {
-        if !matches!(allowed, Ok(true)) {
-            self.refused = Some(what);
-        }
-        allowed
-    }
 }
 
 impl wasmtime::ResourceLimiter for Limiter {
@@ -893,11 +855,14 @@ impl wasmtime::ResourceLimiter for Limiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let allowed = self.limits.memory_growing(current, desired, maximum);
-        if matches!(allowed, Ok(true)) {
-            self.peak_memory = self.peak_memory.max(desired);
+        if !matches!(self.limits.memory_growing(current, desired, maximum), Ok(true)) {
+            return Err(SandboxError::Memory {
+                limit: self.memory_limit,
+            }
+            .into());
         }
-        self.note(allowed, Grown::Memory)
+        self.peak_memory = self.peak_memory.max(desired);
+        Ok(true)
     }
 
     fn table_growing(
@@ -906,8 +871,15 @@ impl wasmtime::ResourceLimiter for Limiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let allowed = self.limits.table_growing(current, desired, maximum);
-        self.note(allowed, Grown::Table)
+        if !matches!(self.limits.table_growing(current, desired, maximum), Ok(true)) {
+            return Err(SandboxError::Limit(format!(
+                "the component grew a table past {} elements (Limits::table_elements, a host \
+                 limit the task's own component stays far below)",
+                self.table_limit
+            ))
+            .into());
+        }
+        Ok(true)
     }
 
     fn instances(&self) -> usize {
@@ -1086,8 +1058,8 @@ impl wit_http::Host for RunState {
                 .any(|h| h.name.len() + h.value.len() > io.limits.max_header_bytes)
         {
             let why = format!(
-                "a request with more than {} headers or a header over {} bytes \
-                 (Limits::max_request_headers, Limits::max_header_bytes)",
+                "a request with more than {} headers or a header over {} bytes: send fewer or \
+                 smaller headers (embedders: Limits::max_request_headers, Limits::max_header_bytes)",
                 io.limits.max_request_headers, io.limits.max_header_bytes
             );
             return Ok(Err(wit_http::HttpError::LimitExceeded(io.limit(why))));
@@ -1305,16 +1277,20 @@ mod tests {
         use wasmtime::ResourceLimiter as _;
         let mut limiter = Limiter {
             limits: StoreLimitsBuilder::new().memory_size(8 << 20).build(),
-            refused: None,
+            memory_limit: 8 << 20,
+            table_limit: 10,
             peak_memory: 0,
         };
         assert!(limiter.memory_growing(0, 1 << 20, None).unwrap());
         assert!(limiter.memory_growing(1 << 20, 2 << 20, None).unwrap());
         assert_eq!(limiter.peak_memory, 2 << 20);
-        // Refused by the limit: never a peak.
-        assert!(!limiter.memory_growing(2 << 20, 16 << 20, None).unwrap());
+        // Refused by the limit: never a peak, and the refusal is the limit, named.
+        let refused = limiter.memory_growing(2 << 20, 16 << 20, None).unwrap_err();
+        assert_eq!(
+            refused.downcast_ref::<SandboxError>(),
+            Some(&SandboxError::Memory { limit: 8 << 20 })
+        );
         assert_eq!(limiter.peak_memory, 2 << 20);
-        assert!(matches!(limiter.refused, Some(Grown::Memory)));
     }
 
     /// The release component's budget (issue 6): the embedded component is built with the
