@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
     let jitter = f64::from(*jitter) / 255.0;
     let result = result(*choice, common::response(rest));
 
-    match decide(&result, repeat, attempt, max_attempts, jitter) {
+    match decide(&result, repeat, attempt, max_attempts, || jitter) {
         Decision::Retry { delay, .. } => {
             assert!(attempt < max_attempts, "retried with the attempts used up");
             assert!(delay <= MAX_BACKOFF, "waits {delay:?}");
@@ -54,6 +54,8 @@ fuzz_target!(|data: &[u8]| {
                 Ok(response) => {
                     assert!(!(200..300).contains(&response.status), "retried a success");
                     if repeat == Repeat::AtMostOnce {
+                        // The code as the task reads it (reading it is the `response` target's
+                        // business): what is checked here is the rule built on it.
                         let code = service_error(response).code;
                         assert!(
                             response.status == 429 || THROTTLING_CODES.contains(&code.as_str()),

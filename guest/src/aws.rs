@@ -49,7 +49,8 @@ impl AwsRequest<'_> {
         if self.query.is_empty() {
             self.endpoint.url(&self.path)
         } else {
-            self.endpoint.url(&format!("{}?{}", self.path, self.query))
+            self.endpoint
+                .url(&crate::text::concat(&[&self.path, "?", &self.query]))
         }
     }
 
@@ -209,8 +210,7 @@ fn send_with(
         } else {
             host.send(&ready)
         };
-        let jitter = host.jitter();
-        match retry::decide(&result, request.repeat, attempt, max_attempts, jitter) {
+        match retry::decide(&result, request.repeat, attempt, max_attempts, || host.jitter()) {
             Decision::Retry { reason, delay } => {
                 host.warn(&format!(
                     "{} attempt {attempt} of {max_attempts} failed: {reason}; retrying in {}.{} s",
@@ -291,7 +291,7 @@ pub fn request_id(response: &Response) -> Option<String> {
 const QUOTE_LIMIT: usize = 300;
 /// The most bytes of an answer read as text (XML documents, messages): AWS's are a few KB, and
 /// a hostile one must not cost the component its memory (invalid bytes triple in size).
-pub const TEXT_LIMIT: usize = 64 << 10;
+pub(crate) const TEXT_LIMIT: usize = 64 << 10;
 
 /// The start of `body` (at most [`TEXT_LIMIT`] bytes) as text, invalid bytes replaced.
 pub fn body_text(body: &[u8]) -> String {

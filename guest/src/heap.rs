@@ -35,6 +35,17 @@ unsafe extern "C" {
     static __heap_end: u8;
 }
 
+/// The initial heap (from `__heap_base` to `__heap_end`), split in two: the arena's first
+/// [`ARENA`] bytes, if the heap has room for them, and the rest, dlmalloc's first region.
+fn initial_heap() -> (Option<core::ops::Range<usize>>, core::ops::Range<usize>) {
+    let start = (&raw const __heap_base) as usize;
+    let end = (&raw const __heap_end) as usize;
+    match start.checked_add(ARENA).filter(|&split| split <= end) {
+        Some(split) => (Some(start..split), split..end),
+        None => (None, start..end.max(start)),
+    }
+}
+
 /// dlmalloc's source of memory: the initial heap, once, then `memory.grow`.
 struct Memory {
     initial_heap_taken: Cell<bool>,
@@ -46,12 +57,10 @@ struct Memory {
 unsafe impl dlmalloc::Allocator for Memory {
     fn alloc(&self, size: usize) -> (*mut u8, usize, u32) {
         if !self.initial_heap_taken.get() {
-            // The arena comes first.
-            let base = ((&raw const __heap_base) as usize).saturating_add(ARENA);
-            let end = (&raw const __heap_end) as usize;
-            if end.saturating_sub(base) >= size {
+            let rest = initial_heap().1;
+            if rest.len() >= size {
                 self.initial_heap_taken.set(true);
-                return (base as *mut u8, end - base, 0);
+                return (rest.start as *mut u8, rest.len(), 0);
             }
         }
         let pages = size.div_ceil(PAGE);
@@ -122,17 +131,13 @@ impl Heap {
         }
     }
 
-    /// The arena: `__heap_base` to `__heap_base + ARENA`, if the initial heap has room for it.
+    /// The arena, placed at the first call.
     fn arena(&self) -> Option<Arena> {
         if let Some(arena) = self.arena.get() {
             return Some(arena);
         }
-        let start = (&raw const __heap_base) as usize;
-        let end = start.checked_add(ARENA)?;
-        if end > (&raw const __heap_end) as usize {
-            return None;
-        }
-        let arena = Arena::new(start, end);
+        let bounds = initial_heap().0?;
+        let arena = Arena::new(bounds.start, bounds.end);
         self.arena.set(Some(arena));
         Some(arena)
     }

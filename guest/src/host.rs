@@ -33,12 +33,6 @@ impl Default for CallSettings {
 pub trait Host {
     /// Sends one HTTP request (WIT `http.send`).
     fn send(&mut self, request: &Request) -> Result<Response, HttpError>;
-    /// Where the run keeps its session with the instance metadata service for its next use, if
-    /// the host keeps run state (the run's session does; a bare host, or a test double, need
-    /// not: each use then opens its own).
-    fn imds_session(&mut self) -> Option<&mut Option<crate::credentials::imds::Opened>> {
-        None
-    }
     /// Sends a request whose response carries credentials (STS, instance metadata, container
     /// credentials): as [`Host::send`], but the HTTP debug log never shows the response's body,
     /// which is read before its secrets can be registered.

@@ -75,9 +75,8 @@ pub fn invoke_request<'a>(endpoint: &'a Endpoint, params: InvokeParams<'_>) -> A
     if !params.payload.is_empty() {
         headers.push(("content-type", "application/json".to_owned()));
     }
-    let read_timeout_ms = match params.invocation_type {
-        // The input decides when given, for every invocation type.
-        _ if params.read_timeout_ms.is_some() => params.read_timeout_ms.unwrap_or_default(),
+    // The input decides when given, for every invocation type.
+    let read_timeout_ms = params.read_timeout_ms.unwrap_or(match params.invocation_type {
         // A synchronous invocation may legitimately take as long as the function's timeout: the
         // read timeout must never cut it short (the original task's 120 s timeout re-invoked
         // long functions).
@@ -89,7 +88,7 @@ pub fn invoke_request<'a>(endpoint: &'a Endpoint, params: InvokeParams<'_>) -> A
             (timeout + READ_MARGIN_S) * 1000
         }
         InvocationType::Event | InvocationType::DryRun => CONTROL_READ_TIMEOUT_MS,
-    };
+    });
     AwsRequest {
         operation: crate::text::concat(&["Invoke ", &params.function.identifier]),
         method: Method::Post,

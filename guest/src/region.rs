@@ -3,6 +3,7 @@
 //! A region named by the function's ARN wins over the profile and the instance; an explicitly
 //! configured region that disagrees with the ARN's is an error, not a guess.
 
+use crate::credentials::imds::Kept;
 use crate::host::Host;
 use crate::task::invalid_input;
 use crate::types::TaskError;
@@ -18,14 +19,16 @@ pub struct Region {
 }
 
 /// Resolves the region. `arn_region` is the region of a full or partial ARN in `function-name`.
+/// `imds` is the run's session with instance metadata, kept for the credentials.
 pub fn resolve(
     host: &mut dyn Host,
     input: Option<&str>,
     arn_region: Option<&str>,
+    imds: &Kept,
 ) -> Result<Region, TaskError> {
     let configured = configured(host, input)?;
     if configured.is_none() && arn_region.is_none() {
-        return implicit(host);
+        return implicit(host, imds);
     }
     match (configured, arn_region) {
         (Some(region), Some(arn)) if region.code != arn => Err(invalid_input(
@@ -41,12 +44,12 @@ pub fn resolve(
             code: arn.to_owned(),
             source: "the function ARN".to_owned(),
         }),
-        (None, None) => implicit(host),
+        (None, None) => implicit(host, imds),
     }
 }
 
 /// The profile's region, else the instance's.
-fn implicit(host: &mut dyn Host) -> Result<Region, TaskError> {
+fn implicit(host: &mut dyn Host, imds: &Kept) -> Result<Region, TaskError> {
     let from_profile = match crate::credentials::profile::Profiles::load(host) {
         Ok(profiles) => profiles.region().map(|r| {
             (
@@ -56,8 +59,9 @@ fn implicit(host: &mut dyn Host) -> Result<Region, TaskError> {
         }),
         Err(_) => None, // the credential chain reports unreadable files
     };
-    let found = from_profile
-        .or_else(|| crate::credentials::imds::region(host).map(|r| (r, "EC2 instance metadata".to_owned())));
+    let found = from_profile.or_else(|| {
+        crate::credentials::imds::region(host, imds).map(|r| (r, "EC2 instance metadata".to_owned()))
+    });
     match found {
         Some((code, source)) => {
             let code = code.trim().to_ascii_lowercase();
@@ -150,39 +154,54 @@ mod tests {
             .with_env("AWS_REGION", "eu-west-2")
             .with_env("AWS_DEFAULT_REGION", "eu-west-3");
         assert_eq!(
-            resolve(&mut host, Some("US-EAST-1"), None).unwrap().code,
+            resolve(&mut host, Some("US-EAST-1"), None, &Kept::default())
+                .unwrap()
+                .code,
             "us-east-1"
         );
-        assert_eq!(resolve(&mut host, Some(" "), None).unwrap().code, "eu-west-1");
+        assert_eq!(
+            resolve(&mut host, Some(" "), None, &Kept::default())
+                .unwrap()
+                .code,
+            "eu-west-1"
+        );
         host.vars.clear();
-        let r = resolve(&mut host, None, None).unwrap();
+        let r = resolve(&mut host, None, None, &Kept::default()).unwrap();
         assert_eq!(
             (r.code.as_str(), r.source.as_str()),
             ("eu-west-2", "environment variable AWS_REGION")
         );
         host.env.remove("AWS_REGION");
-        assert_eq!(resolve(&mut host, None, None).unwrap().code, "eu-west-3");
+        assert_eq!(
+            resolve(&mut host, None, None, &Kept::default()).unwrap().code,
+            "eu-west-3"
+        );
         host.env.clear();
         assert!(
-            matches!(resolve(&mut host, None, None), Err(TaskError::RegionNotFound(m)) if m.contains("AWS_DEFAULT_REGION"))
+            matches!(resolve(&mut host, None, None, &Kept::default()), Err(TaskError::RegionNotFound(m)) if m.contains("AWS_DEFAULT_REGION"))
         );
     }
 
     #[test]
     fn arn_region_is_used_or_conflicts() {
         let mut host = FakeHost::default().with_env("AWS_EC2_METADATA_DISABLED", "true");
-        let r = resolve(&mut host, None, Some("ap-south-1")).unwrap();
+        let r = resolve(&mut host, None, Some("ap-south-1"), &Kept::default()).unwrap();
         assert_eq!(
             (r.code.as_str(), r.source.as_str()),
             ("ap-south-1", "the function ARN")
         );
         assert_eq!(
-            resolve(&mut host, Some("ap-south-1"), Some("ap-south-1"))
-                .unwrap()
-                .code,
+            resolve(
+                &mut host,
+                Some("ap-south-1"),
+                Some("ap-south-1"),
+                &Kept::default()
+            )
+            .unwrap()
+            .code,
             "ap-south-1"
         );
-        match resolve(&mut host, Some("us-east-1"), Some("ap-south-1")) {
+        match resolve(&mut host, Some("us-east-1"), Some("ap-south-1"), &Kept::default()) {
             Err(TaskError::InvalidInput(i)) => {
                 assert_eq!(i.input, "function-name");
                 assert!(
@@ -198,7 +217,7 @@ mod tests {
     #[test]
     fn a_malformed_region_names_its_source() {
         let mut host = FakeHost::default().with_env("AWS_REGION", "us_west_2");
-        match resolve(&mut host, None, None) {
+        match resolve(&mut host, None, None, &Kept::default()) {
             Err(TaskError::InvalidInput(i)) => {
                 assert!(
                     i.message.contains("AWS_REGION") && i.message.contains("did you mean us-west-2"),

@@ -73,13 +73,14 @@ pub enum Decision {
 }
 
 /// Decides what to do after attempt `attempt` (1-based) of at most `max_attempts`.
-/// `jitter` is a random number in [0, 1).
+/// `jitter` draws a random number in [0, 1), only for a backoff (a random number is a call
+/// into the host).
 pub fn decide(
     result: &Result<Response, HttpError>,
     repeat: Repeat,
     attempt: u32,
     max_attempts: u32,
-    jitter: f64,
+    jitter: impl FnOnce() -> f64,
 ) -> Decision {
     let (reason, retry_after) = match result {
         Ok(response) => {
@@ -140,7 +141,7 @@ pub fn decide(
             // 2^(attempt-1) s, at most MAX_BACKOFF (20 s, so a shift of 5 already exceeds it).
             let exponential = 1u64 << attempt.saturating_sub(1).min(5);
             let ceiling = exponential.min(MAX_BACKOFF.as_secs()) as f64;
-            Duration::from_secs_f64(jitter.clamp(0.0, 1.0) * ceiling)
+            Duration::from_secs_f64(jitter().clamp(0.0, 1.0) * ceiling)
         }
     };
     Decision::Retry { reason, delay }
@@ -178,40 +179,40 @@ mod tests {
     fn throttling_is_retried_with_jittered_exponential_backoff() {
         let throttled = answer(429, &[("x-amzn-ErrorType", "TooManyRequestsException")]);
         assert_eq!(
-            retried(&decide(&throttled, Repeat::AtMostOnce, 1, 3, 0.5)),
+            retried(&decide(&throttled, Repeat::AtMostOnce, 1, 3, || 0.5)),
             Some(Duration::from_millis(500))
         );
         assert_eq!(
-            retried(&decide(&throttled, Repeat::AtMostOnce, 2, 3, 0.5)),
+            retried(&decide(&throttled, Repeat::AtMostOnce, 2, 3, || 0.5)),
             Some(Duration::from_secs(1))
         );
         assert_eq!(
-            decide(&throttled, Repeat::Safe, 3, 3, 0.5),
+            decide(&throttled, Repeat::Safe, 3, 3, || 0.5),
             Decision::Return,
             "attempts used up"
         );
         assert_eq!(
-            retried(&decide(&throttled, Repeat::Safe, 9, 10, 0.99)),
+            retried(&decide(&throttled, Repeat::Safe, 9, 10, || 0.99)),
             Some(Duration::from_secs_f64(0.99 * 20.0))
         );
         let coded = answer(400, &[("x-amzn-ErrorType", "ThrottlingException")]);
-        assert!(retried(&decide(&coded, Repeat::Safe, 1, 3, 0.0)).is_some());
+        assert!(retried(&decide(&coded, Repeat::Safe, 1, 3, || 0.0)).is_some());
     }
 
     #[test]
     fn retry_after_is_honoured_up_to_the_ceiling() {
         let soon = answer(429, &[("Retry-After", "2")]);
         assert_eq!(
-            retried(&decide(&soon, Repeat::Safe, 1, 3, 0.9)),
+            retried(&decide(&soon, Repeat::Safe, 1, 3, || 0.9)),
             Some(Duration::from_secs(2))
         );
         let year = answer(429, &[("Retry-After", "31536000")]);
         assert!(
-            matches!(decide(&year, Repeat::Safe, 1, 3, 0.9), Decision::Stop(m) if m.contains("31536000 s"))
+            matches!(decide(&year, Repeat::Safe, 1, 3, || 0.9), Decision::Stop(m) if m.contains("31536000 s"))
         );
         let date = answer(503, &[("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")]);
         assert_eq!(
-            retried(&decide(&date, Repeat::Safe, 1, 3, 0.25)),
+            retried(&decide(&date, Repeat::Safe, 1, 3, || 0.25)),
             Some(Duration::from_millis(250))
         );
     }
@@ -220,12 +221,12 @@ mod tests {
     fn a_synchronous_invocation_is_never_repeated_once_it_may_have_arrived() {
         for status in [500, 502, 503, 504] {
             assert!(
-                retried(&decide(&answer(status, &[]), Repeat::Safe, 1, 3, 0.1)).is_some(),
+                retried(&decide(&answer(status, &[]), Repeat::Safe, 1, 3, || 0.1)).is_some(),
                 "{status}"
             );
             assert!(
                 matches!(
-                    decide(&answer(status, &[]), Repeat::AtMostOnce, 1, 3, 0.1),
+                    decide(&answer(status, &[]), Repeat::AtMostOnce, 1, 3, || 0.1),
                     Decision::Stop(_)
                 ),
                 "{status}"
@@ -236,9 +237,9 @@ mod tests {
             HttpError::ConnectionLost("reset".into()),
             HttpError::Protocol("truncated".into()),
         ] {
-            assert!(retried(&decide(&Err(error.clone()), Repeat::Safe, 1, 3, 0.1)).is_some());
+            assert!(retried(&decide(&Err(error.clone()), Repeat::Safe, 1, 3, || 0.1)).is_some());
             assert!(
-                matches!(decide(&Err(error), Repeat::AtMostOnce, 1, 3, 0.1), Decision::Stop(m) if m.contains("not"))
+                matches!(decide(&Err(error), Repeat::AtMostOnce, 1, 3, || 0.1), Decision::Stop(m) if m.contains("not"))
             );
         }
         for error in [
@@ -246,7 +247,7 @@ mod tests {
             HttpError::ConnectTimeout,
         ] {
             assert!(
-                retried(&decide(&Err(error), Repeat::AtMostOnce, 1, 3, 0.1)).is_some(),
+                retried(&decide(&Err(error), Repeat::AtMostOnce, 1, 3, || 0.1)).is_some(),
                 "nothing was sent"
             );
         }
@@ -261,7 +262,7 @@ mod tests {
             Err(HttpError::Denied("no".into())),
             Err(HttpError::TooLarge(1)),
         ] {
-            assert_eq!(decide(&result, Repeat::Safe, 1, 3, 0.5), Decision::Return);
+            assert_eq!(decide(&result, Repeat::Safe, 1, 3, || 0.5), Decision::Return);
         }
     }
 }

@@ -26,7 +26,6 @@ pub(crate) struct Session<'a, H: Host> {
     inner: &'a mut H,
     settings: CallSettings,
     secrets: Vec<String>,
-    imds: Option<crate::credentials::imds::Opened>,
 }
 
 impl<'a, H: Host> Session<'a, H> {
@@ -35,7 +34,6 @@ impl<'a, H: Host> Session<'a, H> {
             inner,
             settings,
             secrets: Vec::new(),
-            imds: None,
         }
     }
 
@@ -129,9 +127,6 @@ impl<H: Host> Host for Session<'_, H> {
     }
     fn send_for_credentials(&mut self, request: &Request) -> Result<Response, HttpError> {
         self.exchange(request, false)
-    }
-    fn imds_session(&mut self) -> Option<&mut Option<crate::credentials::imds::Opened>> {
-        Some(&mut self.imds)
     }
     fn variable(&mut self, name: &str) -> Option<String> {
         self.inner.variable(name)

@@ -95,9 +95,11 @@ fn run_in(host: &mut dyn Host, input: Input) -> Result<Outcome, TaskError> {
 
     // 2. Region (STS needs it), the endpoint (its rules may refuse the region's partition:
     // before any credential request), credentials (secrets are registered as they are read).
-    let region = region::resolve(host, input.region.as_deref(), function.region.as_deref())?;
+    // Both may come from instance metadata: one session for the two.
+    let imds = crate::credentials::imds::Kept::default();
+    let region = region::resolve(host, input.region.as_deref(), function.region.as_deref(), &imds)?;
     let endpoint = endpoint.for_region("lambda", &region.code)?;
-    let credentials = credentials::resolve(host, &region.code, input.credentials.as_ref())?;
+    let credentials = credentials::resolve(host, &region.code, input.credentials.as_ref(), &imds)?;
     host.info(&concat(&["Using credentials from ", &credentials.source]));
     host.debug(&concat(&[
         "Region ",
@@ -236,7 +238,7 @@ fn set_output(
         Err(_) if outcome.payload.len() > crate::payload::MAX_SYNC_PAYLOAD => {
             host.warn(&format!(
                 "output variable {name} is not set: the function's output is {} bytes that are \
-                 not UTF-8, more than Lambda returns",
+                 not UTF-8, more than Lambda returns: have the function return UTF-8 text",
                 outcome.payload.len()
             ));
             return Ok(());

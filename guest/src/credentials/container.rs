@@ -115,12 +115,8 @@ fn check_full_uri(url: &str) -> Result<(), SourceError> {
 
 /// Whether `host` is an IPv4 address in 127.0.0.0/8, written as four decimal octets.
 fn is_ipv4_loopback(host: &str) -> bool {
-    let octets: Vec<&str> = host.split('.').collect();
-    octets.len() == 4
-        && octets[0] == "127"
-        && octets.iter().all(|o| {
-            (1..=3).contains(&o.len()) && o.bytes().all(|b| b.is_ascii_digit()) && o.parse::<u8>().is_ok()
-        })
+    host.parse::<core::net::Ipv4Addr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -158,10 +154,7 @@ mod tests {
     const CREDS: &str = r#"{"AccessKeyId":"ASIACONTAINER","SecretAccessKey":"container-secret","Token":"container-token","Expiration":"2030-01-01T00:00:00Z"}"#;
 
     fn context() -> Context<'static> {
-        Context {
-            region: "us-east-1",
-            connection: None,
-        }
+        Context::for_test("us-east-1")
     }
 
     #[test]
@@ -190,7 +183,10 @@ mod tests {
         for (answer, needle) in [
             (Ok(response(403, &[], "{\"message\":\"bad token\"}")), "HTTP 403"),
             (Err(crate::http::HttpError::ConnectTimeout), "no answer"),
-            (Ok(response(200, &[], "not json")), "container credentials"),
+            (
+                Ok(response(200, &[], "not json")),
+                "the answer has no AccessKeyId",
+            ),
         ] {
             let mut host = FakeHost::default()
                 .with_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/creds")

@@ -36,21 +36,25 @@ pub enum Unavailable {
     Broken(String),
 }
 
-/// A session, or why there is none: what a run keeps for its next use of IMDS.
-pub type Opened = Result<Session, Unavailable>;
+/// A run's session with IMDS, opened at its first use and kept for the next: the region and
+/// the credentials may both come from IMDS (one token, and one timeout if IMDS is not there).
+#[derive(Default)]
+pub struct Kept(core::cell::Cell<Option<Result<Session, Unavailable>>>);
 
-/// The run's session with IMDS: the one it opened before if its host keeps it (the region and
-/// the credentials may both come from IMDS: one token, and one timeout if IMDS is not there),
-/// else a new one.
-pub fn session(host: &mut dyn Host) -> Opened {
-    if let Some(Some(opened)) = host.imds_session() {
-        return opened.clone();
+impl Kept {
+    /// The session opened before, else a new one (kept, or why there is none).
+    fn session(&self, host: &mut dyn Host) -> Result<Session, Unavailable> {
+        let opened = self.0.take().unwrap_or_else(|| Session::open(host));
+        self.0.set(Some(opened.clone()));
+        opened
     }
-    let opened = Session::open(host);
-    if let Some(kept) = host.imds_session() {
-        *kept = Some(opened.clone());
+}
+
+/// Not the token.
+impl core::fmt::Debug for Kept {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Kept(..)")
     }
-    opened
 }
 
 impl Session {
@@ -133,16 +137,13 @@ impl Session {
         })
     }
 
-    /// GET `path`: the body of a 200, none for a 404, an error otherwise.
-    pub fn get(&self, host: &mut dyn Host, path: &str) -> Result<Option<Vec<u8>>, Unavailable> {
+    /// GET `path`: the body of a 200, none for a 404, else what went wrong.
+    pub fn get(&self, host: &mut dyn Host, path: &str) -> Result<Option<Vec<u8>>, String> {
         match self.request(host, Method::Get, path, Vec::new()) {
             Ok(response) if response.status == 200 => Ok(Some(response.body)),
             Ok(response) if response.status == 404 => Ok(None),
-            Ok(response) => Err(Unavailable::Broken(format!(
-                "{path} answered HTTP {}",
-                response.status
-            ))),
-            Err(error) => Err(Unavailable::Unreachable(crate::task::describe_http_error(&error))),
+            Ok(response) => Err(format!("{path} answered HTTP {}", response.status)),
+            Err(error) => Err(crate::task::describe_http_error(&error)),
         }
     }
 }
@@ -153,8 +154,8 @@ fn flag(host: &mut dyn Host, name: &str) -> bool {
 }
 
 /// The instance's role credentials.
-pub(crate) fn provide(host: &mut dyn Host, _: &Context<'_>) -> Result<Credentials, SourceError> {
-    let session = match session(host) {
+pub(crate) fn provide(host: &mut dyn Host, context: &Context<'_>) -> Result<Credentials, SourceError> {
+    let session = match context.imds.session(host) {
         Ok(session) => session,
         Err(Unavailable::Disabled) => {
             return Err(SourceError::NotConfigured(Some(
@@ -172,16 +173,7 @@ pub(crate) fn provide(host: &mut dyn Host, _: &Context<'_>) -> Result<Credential
         }
     };
     let base = "/latest/meta-data/iam/security-credentials/";
-    let broken = |why: Unavailable| match why {
-        Unavailable::Unreachable(why) | Unavailable::Broken(why) => {
-            SourceError::Broken(format!("EC2 instance metadata: {why}"))
-        }
-        Unavailable::Disabled | Unavailable::V1Disabled => SourceError::Broken(
-            "EC2 instance metadata stopped answering during the lookup: run again, or \
-                 configure credentials another way"
-                .to_owned(),
-        ),
-    };
+    let broken = |why: String| SourceError::Broken(format!("EC2 instance metadata: {why}"));
     let Some(roles) = session.get(host, base).map_err(broken)? else {
         return Err(SourceError::NotConfigured(Some(
             "the instance has no instance profile (role)".to_owned(),
@@ -207,8 +199,8 @@ pub(crate) fn provide(host: &mut dyn Host, _: &Context<'_>) -> Result<Credential
 }
 
 /// The instance's region, if IMDS answers.
-pub fn region(host: &mut dyn Host) -> Option<String> {
-    let session = session(host).ok()?;
+pub fn region(host: &mut dyn Host, kept: &Kept) -> Option<String> {
+    let session = kept.session(host).ok()?;
     let body = session.get(host, "/latest/meta-data/placement/region").ok()??;
     Some(String::from_utf8_lossy(&body).trim().to_owned()).filter(|r| !r.is_empty())
 }
@@ -226,26 +218,18 @@ mod tests {
         })
     }
 
-    fn context(region: &str) -> Context<'_> {
-        Context {
-            region,
-            connection: None,
-        }
-    }
-
     const CREDS: &str = r#"{"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"imds-secret","Token":"imds-token","Expiration":"2030-01-01T00:00:00Z"}"#;
 
     #[test]
     fn a_run_opens_one_session_for_the_region_and_the_credentials() {
-        let context = context("sa-east-1");
+        let context = Context::for_test("sa-east-1");
         let mut fake = FakeHost::default()
             .answer(ok(200, "TOKEN"))
             .answer(ok(200, "sa-east-1"))
             .answer(ok(200, "my-role\n"))
             .answer(ok(200, CREDS));
-        let mut run = crate::session::Session::new(&mut fake, crate::host::CallSettings::default());
-        assert_eq!(region(&mut run).as_deref(), Some("sa-east-1"));
-        assert_eq!(provide(&mut run, &context).unwrap().access_key_id, "ASIAIMDS");
+        assert_eq!(region(&mut fake, context.imds).as_deref(), Some("sa-east-1"));
+        assert_eq!(provide(&mut fake, &context).unwrap().access_key_id, "ASIAIMDS");
         let puts = fake.requests.iter().filter(|r| r.method == Method::Put).count();
         assert_eq!(puts, 1, "one token for both");
         assert!(fake.requests[1..].iter().all(|r| {
@@ -255,11 +239,11 @@ mod tests {
         }));
 
         // And one timeout when IMDS is not there: the credentials do not ask again.
+        let context = Context::for_test("sa-east-1");
         let mut fake = FakeHost::default().answer(Err(HttpError::ConnectTimeout));
-        let mut run = crate::session::Session::new(&mut fake, crate::host::CallSettings::default());
-        assert_eq!(region(&mut run), None);
+        assert_eq!(region(&mut fake, context.imds), None);
         assert!(matches!(
-            provide(&mut run, &context),
+            provide(&mut fake, &context),
             Err(SourceError::NotConfigured(_))
         ));
         assert_eq!(fake.requests.len(), 1);
@@ -267,7 +251,7 @@ mod tests {
 
     #[test]
     fn v2_then_role_then_credentials() {
-        let context = context("us-east-1");
+        let context = Context::for_test("us-east-1");
         let mut host = FakeHost::default()
             .answer(ok(200, "TOKEN"))
             .answer(ok(200, "my-role\n"))
@@ -293,31 +277,31 @@ mod tests {
 
     #[test]
     fn refused_token_falls_back_to_v1_unless_disabled() {
-        let context = context("us-east-1");
+        // Each host is a run of its own, with its own IMDS session.
         let mut host = FakeHost::default()
             .answer(ok(403, ""))
             .answer(ok(200, "r"))
             .answer(ok(200, CREDS));
-        provide(&mut host, &context).unwrap();
+        provide(&mut host, &Context::for_test("us-east-1")).unwrap();
         assert!(host.requests[1].headers.is_empty(), "v1 sends no token");
         let mut host = FakeHost::default()
             .with_env("AWS_EC2_METADATA_V1_DISABLED", "true")
             .answer(ok(403, ""));
         assert!(
-            matches!(provide(&mut host, &context), Err(SourceError::Broken(m)) if m.contains("V1_DISABLED"))
+            matches!(provide(&mut host, &Context::for_test("us-east-1")), Err(SourceError::Broken(m)) if m.contains("V1_DISABLED"))
         );
         for status in [404, 405] {
             let mut host = FakeHost::default()
                 .answer(ok(status, ""))
                 .answer(ok(200, "r"))
                 .answer(ok(200, CREDS));
-            provide(&mut host, &context).unwrap();
+            provide(&mut host, &Context::for_test("us-east-1")).unwrap();
         }
         // A 400 (or a server error) is no refusal of tokens: the source is broken, no v1.
         for status in [400, 500] {
             let mut host = FakeHost::default().answer(ok(status, ""));
             assert!(
-                matches!(provide(&mut host, &context), Err(SourceError::Broken(m)) if m.contains(&format!("HTTP {status}")))
+                matches!(provide(&mut host, &Context::for_test("us-east-1")), Err(SourceError::Broken(m)) if m.contains(&format!("HTTP {status}")))
             );
             assert_eq!(host.requests.len(), 1);
         }
@@ -325,22 +309,22 @@ mod tests {
 
     #[test]
     fn unreachable_or_disabled_moves_on() {
-        let context = context("us-east-1");
+        // Each host is a run of its own, with its own IMDS session.
         let mut host = FakeHost::default().answer(Err(HttpError::ConnectTimeout));
         assert!(matches!(
-            provide(&mut host, &context),
+            provide(&mut host, &Context::for_test("us-east-1")),
             Err(SourceError::NotConfigured(Some(_)))
         ));
         assert_eq!(host.requests[0].connect_timeout_ms, 1_000);
         let mut host = FakeHost::default().with_env("AWS_EC2_METADATA_DISABLED", "TRUE");
         assert!(matches!(
-            provide(&mut host, &context),
+            provide(&mut host, &Context::for_test("us-east-1")),
             Err(SourceError::NotConfigured(Some(_)))
         ));
         assert!(host.requests.is_empty());
         let mut host = FakeHost::default().answer(ok(200, "T")).answer(ok(404, ""));
         assert!(
-            matches!(provide(&mut host, &context), Err(SourceError::NotConfigured(Some(m))) if m.contains("instance profile"))
+            matches!(provide(&mut host, &Context::for_test("us-east-1")), Err(SourceError::NotConfigured(Some(m))) if m.contains("instance profile"))
         );
     }
 }

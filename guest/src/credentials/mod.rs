@@ -89,6 +89,20 @@ pub(crate) struct Context<'a> {
     pub region: &'a str,
     /// The step's service connection.
     pub connection: Option<&'a ServiceConnection>,
+    /// The run's session with instance metadata, shared with the region's lookup.
+    pub imds: &'a imds::Kept,
+}
+
+#[cfg(test)]
+impl Context<'static> {
+    /// A context for a source's unit tests: no service connection, an IMDS session of its own.
+    pub(crate) fn for_test(region: &'static str) -> Self {
+        Context {
+            region,
+            connection: None,
+            imds: alloc::boxed::Box::leak(alloc::boxed::Box::default()),
+        }
+    }
 }
 
 /// One source of the chain.
@@ -116,8 +130,13 @@ pub fn resolve(
     host: &mut dyn Host,
     region: &str,
     connection: Option<&ServiceConnection>,
+    imds: &imds::Kept,
 ) -> Result<Credentials, TaskError> {
-    let context = Context { region, connection };
+    let context = Context {
+        region,
+        connection,
+        imds,
+    };
     // A connection with a role and no keys (and no OIDC): the role is assumed with the rest of
     // the chain's credentials.
     let role_on_chain = connection
@@ -269,20 +288,27 @@ mod tests {
             &mut host,
             "us-east-1",
             Some(&connection("AKIDINPUT", "secret-from-input", None)),
+            &imds::Kept::default(),
         )
         .unwrap();
         assert_eq!((c.access_key_id.as_str(), c.session_token), ("AKIDINPUT", None));
         assert_eq!(host.secrets, ["secret-from-input"]);
 
         let mut host = everywhere();
-        let c = resolve(&mut host, "us-east-1", Some(&connection("", " ", None))).unwrap();
+        let c = resolve(
+            &mut host,
+            "us-east-1",
+            Some(&connection("", " ", None)),
+            &imds::Kept::default(),
+        )
+        .unwrap();
         assert_eq!(c.access_key_id, "AKIDVARIABLES");
         assert_eq!(c.session_token.as_deref(), Some("token-from-variables"));
         assert_eq!(host.secrets, ["secret-from-variables", "token-from-variables"]);
 
         let mut host = everywhere();
         host.vars.clear();
-        let c = resolve(&mut host, "us-east-1", None).unwrap();
+        let c = resolve(&mut host, "us-east-1", None, &imds::Kept::default()).unwrap();
         assert_eq!(c.access_key_id, "AKIDENVIRONMENT");
         assert!(c.source.contains("AWS_ACCESS_KEY_ID"), "{}", c.source);
     }
@@ -290,12 +316,17 @@ mod tests {
     #[test]
     fn a_half_configured_source_stops_the_chain() {
         let mut host = everywhere();
-        match resolve(&mut host, "us-east-1", Some(&connection("AKIDINPUT", "", None))) {
+        match resolve(
+            &mut host,
+            "us-east-1",
+            Some(&connection("AKIDINPUT", "", None)),
+            &imds::Kept::default(),
+        ) {
             Err(TaskError::CredentialsInvalid(m)) => assert!(m.contains("define or omit both"), "{m}"),
             other => panic!("{other:?}"),
         }
         let mut host = everywhere().with_var("AWS.AccessKeyID", "");
-        match resolve(&mut host, "us-east-1", None) {
+        match resolve(&mut host, "us-east-1", None, &imds::Kept::default()) {
             Err(TaskError::CredentialsInvalid(m)) => {
                 assert!(
                     m.contains("AWS.SecretAccessKey is set but AWS.AccessKeyID is not"),
@@ -314,7 +345,7 @@ mod tests {
     #[test]
     fn nothing_configured_lists_what_was_looked_at() {
         let mut host = FakeHost::default().with_env("AWS_EC2_METADATA_DISABLED", "true");
-        match resolve(&mut host, "us-east-1", None) {
+        match resolve(&mut host, "us-east-1", None, &imds::Kept::default()) {
             Err(TaskError::CredentialsNotFound(m)) => {
                 for source in [
                     "service connection",
@@ -336,7 +367,7 @@ mod tests {
     #[test]
     fn debug_never_shows_secrets() {
         let mut host = everywhere();
-        let c = resolve(&mut host, "us-east-1", None).unwrap();
+        let c = resolve(&mut host, "us-east-1", None, &imds::Kept::default()).unwrap();
         let shown = format!("{c:?}");
         assert!(
             shown.contains("** redacted **")

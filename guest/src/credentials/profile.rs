@@ -285,10 +285,7 @@ mod tests {
             .with_env("AWS_PROFILE", "role")
             .with_file("~/.aws/config", config)
             .with_file("~/.aws/credentials", CREDENTIALS);
-        let context = Context {
-            region: "us-east-1",
-            connection: None,
-        };
+        let context = Context::for_test("us-east-1");
         assert!(
             matches!(provide(&mut host, &context), Err(SourceError::Broken(m)) if m.contains("duration_seconds \"1h\""))
         );
@@ -297,10 +294,7 @@ mod tests {
 
     #[test]
     fn selects_the_profile_and_its_region() {
-        let context = Context {
-            region: "us-east-1",
-            connection: None,
-        };
+        let context = Context::for_test("us-east-1");
         let mut h = host();
         let c = provide(&mut h, &context).unwrap();
         assert_eq!(c.access_key_id, "AKIDDEFAULT");
@@ -323,10 +317,7 @@ mod tests {
 
     #[test]
     fn broken_profiles_stop_the_chain() {
-        let context = Context {
-            region: "us-east-1",
-            connection: None,
-        };
+        let context = Context::for_test("us-east-1");
         let broken = |mut h: FakeHost| match provide(&mut h, &context) {
             Err(SourceError::Broken(m)) => m,
             other => panic!("{other:?}"),
