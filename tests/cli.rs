@@ -326,9 +326,10 @@ fn sandbox_options_reach_the_policy_and_the_limits() {
 
     // --max-http-calls, --max-secrets, --max-outputs: each limit is the option's value, and the
     // message names the option.
-    for (what, option, value, needle) in [
+    let calls = format!("calls {url}");
+    for (target, option, value, needle) in [
         (
-            "calls",
+            calls.as_str(),
             "--max-http-calls",
             "2",
             "more than 2 HTTP requests in one run (--max-http-calls)",
@@ -346,14 +347,9 @@ fn sandbox_options_reach_the_policy_and_the_limits() {
             "more than 3 output variables (--max-outputs)",
         ),
     ] {
-        let target = if what == "calls" {
-            format!("calls {url}")
-        } else {
-            what.to_owned()
-        };
-        let run = attack(&target, &[option, value, "--allow-host", &authority]);
-        assert_eq!(run.code, ExitCode::SandboxError, "{what}: {}", run.stderr);
-        assert!(run.stderr.contains(needle), "{what}: {}", run.stderr);
+        let run = attack(target, &[option, value, "--allow-host", &authority]);
+        assert_eq!(run.code, ExitCode::SandboxError, "{target}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{target}: {}", run.stderr);
     }
 
     // --max-cpu-time-ms: a computing guest is stopped at the limit, named in the message; 0 is

@@ -245,13 +245,7 @@ fn text_from_a_function_cannot_issue_ci_commands() {
         },
     ));
     let emulator = Emulator::start(config).unwrap();
-    let dir = std::env::temp_dir().join(format!("lambda-invoke-hostile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let github_output = dir.join("output");
-    let github = [
-        ("GITHUB_ACTIONS", "true"),
-        ("GITHUB_OUTPUT", github_output.to_str().unwrap()),
-    ];
+    let github = [("GITHUB_ACTIONS", "true")];
     for (env, convention) in [
         (env_with(&[("TF_BUILD", "True")]), "azure"),
         (env_with(&github), "github"),
@@ -303,7 +297,6 @@ fn text_from_a_function_cannot_issue_ci_commands() {
             }
         }
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

@@ -12,10 +12,12 @@ use lambda_invoke_tests::*;
 
 fn hostile() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        Runtime::from_file(env!("HOSTILE_COMPONENT").as_ref(), RuntimeOptions::default())
-            .expect("the hostile component loads")
-    })
+    RUNTIME.get_or_init(|| hostile_with(RuntimeOptions::default()))
+}
+
+/// A runtime of its own for the hostile component.
+fn hostile_with(options: RuntimeOptions) -> Runtime {
+    Runtime::from_file(env!("HOSTILE_COMPONENT").as_ref(), options).expect("the hostile component loads")
 }
 
 fn attack(what: &str, adjust: impl FnOnce(&mut Task)) -> Report {
@@ -87,6 +89,7 @@ fn an_endless_loop_is_stopped_by_the_cpu_limit() {
 }
 
 #[test]
+#[cfg(unix)] // Elsewhere the CPU limit is not enforced, and this could not fail.
 fn waiting_does_not_count_as_cpu_time() {
     // 40 ms of computation, 300 ms asleep in the host's clock, 40 ms more, against 150 ms of
     // CPU time: the run finishes (the CPU clock is read during both computations, so the nap
@@ -134,14 +137,10 @@ fn a_pooled_slot_keeps_nothing_of_the_previous_run() {
     // One slot, so every run reuses the memory of the one before: its lowest 128 KiB rewritten
     // (the hostile component's static is there, see tests/hostile-guest/build.rs) and the rest
     // released (the 4 MiB heap block).
-    let pooled = Runtime::from_file(
-        env!("HOSTILE_COMPONENT").as_ref(),
-        RuntimeOptions {
-            pooling: Some(1),
-            ..RuntimeOptions::default()
-        },
-    )
-    .expect("the hostile component loads");
+    let pooled = hostile_with(RuntimeOptions {
+        pooling: Some(1),
+        ..RuntimeOptions::default()
+    });
     for run in 0..3 {
         let report = pooled.run(Task::new(Input::new("residue")));
         assert_eq!(payload(&report), "mark 0x0, 0 dirty heap bytes", "run {run}");
@@ -367,16 +366,10 @@ impl lambda_invoke::Reporter for StuckReporter {
 
 #[test]
 fn a_blocked_reporter_does_not_stop_other_tenants_deadlines() {
-    let runtime = std::sync::Arc::new(
-        Runtime::from_file(
-            env!("HOSTILE_COMPONENT").as_ref(),
-            RuntimeOptions {
-                progress_interval: Duration::from_millis(50),
-                ..RuntimeOptions::default()
-            },
-        )
-        .unwrap(),
-    );
+    let runtime = std::sync::Arc::new(hostile_with(RuntimeOptions {
+        progress_interval: Duration::from_millis(50),
+        ..RuntimeOptions::default()
+    }));
     // Tenant A waits on a slow server; its progress line blocks in its reporter.
     let emulator = emulator();
     emulator.push_fault(Fault::Stall(Duration::from_secs(3)));

@@ -197,14 +197,15 @@ export class TaskHost {
       .filter((o) => o.name !== name)
       .reduce((sum, o) => sum + Buffer.byteLength(o.value), size);
     if (total > limits.maxOutputTotalBytes) {
-      this.stoppedBy = `output variables of more than ${limits.maxOutputTotalBytes} bytes in all`;
+      this.stoppedBy = `output variables of more than ${limits.maxOutputTotalBytes} bytes in all (limits.maxOutputTotalBytes)`;
       return { err: { tag: 'limit-exceeded', val: this.stoppedBy } };
     }
     if (secret) {
       // A secret output is a secret like any other: it counts against the secrets' number.
-      if (this.secrets.size >= limits.maxSecrets) {
-        this.stoppedBy = `more than ${limits.maxSecrets} secrets registered`;
-        return { err: { tag: 'limit-exceeded', val: this.stoppedBy } };
+      const full = this.secretsFull();
+      if (full) {
+        this.stoppedBy = full;
+        return { err: { tag: 'limit-exceeded', val: full } };
       }
       this.secrets.register(value);
     }
@@ -215,13 +216,17 @@ export class TaskHost {
     return { ok: undefined };
   }
 
+  /** Why one more secret is not allowed, if it is not. */
+  secretsFull() {
+    return this.secrets.size >= this.limits.maxSecrets ? `more than ${this.limits.maxSecrets} secrets registered` : undefined;
+  }
+
   registerSecret(value) {
-    if (this.secrets.size >= this.limits.maxSecrets) {
-      throw this.stop(`more than ${this.limits.maxSecrets} secrets registered`);
-    }
+    const full = this.secretsFull();
+    if (full) throw this.stop(full);
     const size = Buffer.byteLength(value);
     if (size > this.limits.maxSecretBytes) {
-      throw this.stop(`a secret of ${size} bytes, more than the ${this.limits.maxSecretBytes}-byte limit`);
+      throw this.stop(`a secret of ${size} bytes, more than the ${this.limits.maxSecretBytes}-byte limit (limits.maxSecretBytes)`);
     }
     this.secrets.register(value);
     return { ok: undefined };

@@ -92,6 +92,19 @@ test('output variables: names are checked, limits stop the run', () => {
   assert.match(host.stoppedBy, /4-byte limit/);
 });
 
+test('output variables are limited together, not only each one, and secret ones count as secrets', () => {
+  const host = new TaskHost({ policy: new Policy(), limits: { maxOutputBytes: 6, maxOutputTotalBytes: 10, maxSecrets: 1 } });
+  assert.deepEqual(host.handle('set-output', ['A', '123456', false]), { ok: undefined });
+  assert.deepEqual(host.handle('set-output', ['A', '1234', false]), { ok: undefined }, 'a replaced value is not counted twice');
+  assert.deepEqual(host.handle('set-output', ['B', '123456', false]), { ok: undefined });
+  const over = host.handle('set-output', ['C', '1', false]);
+  assert.equal(over.err.tag, 'limit-exceeded');
+  assert.match(over.err.val, /more than 10 bytes in all \(limits.maxOutputTotalBytes\)/);
+  const secrets = new TaskHost({ policy: new Policy(), limits: { maxSecrets: 1 } });
+  secrets.handle('register-secret', ['one']);
+  assert.equal(secrets.handle('set-output', ['S', 'two', true]).err.tag, 'limit-exceeded');
+});
+
 test('log, secret and HTTP limits', async () => {
   const host = new TaskHost({ policy: new Policy(), limits: { maxLogBytes: 10, maxSecrets: 1, maxHttpCalls: 0 } });
   host.handle('log', ['info', '0123456789']);

@@ -53,12 +53,6 @@ impl Guest for Hostile {
                 wasi::clocks::monotonic_clock::subscribe_duration(u64::MAX).block();
                 Ok(outcome("woke up"))
             }
-            // Time without computation: sleep `argument` milliseconds in the host's clock.
-            "nap" => {
-                let millis: u64 = argument.parse().unwrap_or(0);
-                wasi::clocks::monotonic_clock::subscribe_duration(millis * 1_000_000).block();
-                Ok(outcome("woke up"))
-            }
             // CPU, then time without computation, then CPU: spin `a` ms, sleep `b` ms, spin `a`.
             "spin-nap-spin" => {
                 let (spin, nap) = argument.split_once(' ').unwrap_or(("0", "0"));
