@@ -31,15 +31,24 @@ pub struct Loads {
     pub cached: Duration,
 }
 
-/// Times `Runtime::new` compiling, and from a warm cache. (Run it before [`on_one_cpu`]: the
-/// first compilation starts wasmtime's compiler threads, which keep the CPUs of the thread
-/// that started them.)
-pub fn loads() -> Result<Loads> {
+/// The two runtimes part 2 runs tasks on.
+#[derive(Debug)]
+pub struct Runtimes {
+    /// The pooling allocator: what a host that runs many tasks uses.
+    pub pooling: Runtime,
+    /// The default, on-demand allocator.
+    pub on_demand: Runtime,
+}
+
+/// Times `Runtime::new` compiling (the on-demand runtime) and from a warm cache, and makes the
+/// runtimes part 2 uses. (Run it before [`on_one_cpu`]: the first compilation starts
+/// wasmtime's compiler threads, which keep the CPUs of the thread that started them.)
+pub fn load() -> Result<(Loads, Runtimes)> {
     let started = Instant::now();
-    drop(Runtime::new(RuntimeOptions {
+    let on_demand = Runtime::new(RuntimeOptions {
         cache: CacheSetting::Disabled,
         ..RuntimeOptions::default()
-    })?);
+    })?;
     let compile = started.elapsed();
     let cache_dir = scratch_dir("cache")?;
     drop(Runtime::new(RuntimeOptions {
@@ -53,7 +62,21 @@ pub fn loads() -> Result<Loads> {
     })?);
     let cached = started.elapsed();
     let _ = std::fs::remove_dir_all(&cache_dir);
-    Ok(Loads { compile, cached })
+    let pooling = Runtime::new(RuntimeOptions {
+        cache: CacheSetting::Disabled,
+        pooling: Some(4),
+        ..RuntimeOptions::default()
+    })?;
+    Ok((Loads { compile, cached }, Runtimes { pooling, on_demand }))
+}
+
+/// Which measures part 2 takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// All of them.
+    All,
+    /// The pooled task, the bare round trip and the native peer: the ratio and nothing else.
+    Ratio,
 }
 
 /// What part 2 measured.
@@ -61,12 +84,12 @@ pub fn loads() -> Result<Loads> {
 pub struct PerTask {
     /// One task, pooling allocator: the runtime a host that runs many tasks uses.
     pub task: Summary,
-    /// One task, the default runtime (on-demand allocator).
-    pub task_on_demand: Summary,
+    /// One task, the default runtime (on-demand allocator), in [`Scope::All`].
+    pub task_on_demand: Option<Summary>,
     /// The recorded request replayed on a raw keep-alive socket.
     pub raw_round_trip: Summary,
-    /// The recorded request sent through the harness's HTTP client (ureq).
-    pub client_round_trip: Summary,
+    /// The recorded request sent through the harness's HTTP client (ureq), in [`Scope::All`].
+    pub client_round_trip: Option<Summary>,
     /// The native SDK peer's calls in its own loop, if the peer was given.
     pub native: Option<Summary>,
 }
@@ -75,8 +98,11 @@ pub struct PerTask {
 /// rounds, the native SDK `peer`'s loop too when given. Each measure first runs `warmup`
 /// untimed times, and in every round `warmup / rounds` untimed times before its timed ones (as
 /// the peer does in each of its processes); the order of the measures turns with the rounds.
+#[allow(clippy::too_many_arguments)]
 pub fn per_task(
     server: &Stub,
+    runtimes: &Runtimes,
+    scope: Scope,
     tasks: usize,
     warmup: usize,
     rounds: usize,
@@ -84,19 +110,11 @@ pub fn per_task(
 ) -> Result<PerTask> {
     ensure!(tasks > 0, "no samples to take: use --tasks 1 or more");
     let url = server.endpoint_url();
-    let on_demand = Runtime::new(RuntimeOptions {
-        cache: CacheSetting::Disabled,
-        ..RuntimeOptions::default()
-    })?;
-    let pooling = Runtime::new(RuntimeOptions {
-        cache: CacheSetting::Disabled,
-        pooling: Some(4),
-        ..RuntimeOptions::default()
-    })?;
+    let Runtimes { pooling, on_demand } = runtimes;
 
     // One task first: the request the task sends, as the stub received it, is what the round
     // trips replay.
-    run_task(&pooling, &url)?;
+    run_task(pooling, &url)?;
     let recorded = server
         .first_invoke()
         .context("the stub received no Invoke request")?;
@@ -113,11 +131,11 @@ pub fn per_task(
         .collect();
     let invoke_url = format!("{url}{}", recorded.target);
 
-    let mut measures: [Measure<'_>; 4] = [
-        ("pooled task", Box::new(|| run_task(&pooling, &url)), Vec::new()),
+    let mut measures: Vec<Measure<'_>> = vec![
+        ("pooled task", Box::new(|| run_task(pooling, &url)), Vec::new()),
         (
             "on-demand task",
-            Box::new(|| run_task(&on_demand, &url)),
+            Box::new(|| run_task(on_demand, &url)),
             Vec::new(),
         ),
         (
@@ -151,6 +169,9 @@ pub fn per_task(
             Vec::new(),
         ),
     ];
+    if scope == Scope::Ratio {
+        measures.retain(|(what, _, _)| matches!(*what, "pooled task" | "raw round trip"));
+    }
     for (_, measure, _) in &mut measures {
         for _ in 0..warmup {
             measure()?;
@@ -182,13 +203,15 @@ pub fn per_task(
             }
         }
     }
-    let [task, task_on_demand, raw_round_trip, client_round_trip] =
-        measures.map(|(what, _, samples)| Summary::of(samples).with_context(|| format!("no {what} samples")));
+    let mut summary = |name: &str| {
+        let at = measures.iter().position(|(what, _, _)| *what == name)?;
+        Summary::of(std::mem::take(&mut measures[at].2))
+    };
     Ok(PerTask {
-        task: task?,
-        task_on_demand: task_on_demand?,
-        raw_round_trip: raw_round_trip?,
-        client_round_trip: client_round_trip?,
+        task: summary("pooled task").context("no task samples")?,
+        task_on_demand: summary("on-demand task"),
+        raw_round_trip: summary("raw round trip").context("no round-trip samples")?,
+        client_round_trip: summary("client round trip"),
         native: Summary::of(native),
     })
 }

@@ -32,6 +32,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 
+use crate::in_process::Scope;
 use crate::stats::{Summary, describe, human};
 use crate::table::Table;
 
@@ -151,12 +152,14 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
     let part = "2 in-process";
     // Before pinning: the first compilation starts the compiler's threads, which would keep
     // the one core.
-    let loads = in_process::loads()?;
+    let (loads, runtimes) = in_process::load()?;
     table.info(part, "load: `Runtime::new`, compiling", human(loads.compile));
     table.info(part, "load: `Runtime::new`, from the cache", human(loads.cached));
-    let measure = |server: &stub::Stub| {
+    let measure = |server: &stub::Stub, scope| {
         in_process::per_task(
             server,
+            &runtimes,
+            scope,
             cli.tasks,
             cli.warmup,
             cli.rounds,
@@ -170,15 +173,21 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
     // A stub of its own, started on the pinned thread so that its threads share the core.
     let pinned = in_process::on_one_cpu(|| {
         let server = stub::Stub::start().context("cannot start the stub")?;
-        measure(&server)
+        measure(&server, Scope::All)
     })?;
+    let is_pinned = pinned.is_ok();
     let (p, placement) = match pinned {
         Ok(p) => (p, "pooling allocator, one core"),
         Err(why) => {
             table.info(part, "placement", format!("{why}: the scheduler's placement"));
-            (measure(server)?, "pooling allocator, scheduler's placement")
+            (
+                measure(server, Scope::All)?,
+                "pooling allocator, scheduler's placement",
+            )
         }
     };
+    let on_demand = p.task_on_demand.context("no on-demand samples")?;
+    let client = p.client_round_trip.context("no client samples")?;
     table.info(
         part,
         format!("per task (instantiate, credentials, sign, round trip, interpret; {placement})"),
@@ -187,7 +196,7 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
     table.info(
         part,
         "per task, on-demand allocator (the default, for one-task processes like the CLI)",
-        describe(&p.task_on_demand),
+        describe(&on_demand),
     );
     table.info(
         part,
@@ -197,7 +206,7 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
     table.info(
         part,
         "round trip through the harness's HTTP client (ureq)",
-        describe(&p.client_round_trip),
+        describe(&client),
     );
     let micros = |summary: &Summary| summary.median.as_secs_f64() * 1e6;
     let raw = micros(&p.raw_round_trip);
@@ -214,12 +223,12 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
     table.info(
         part,
         "the same, on-demand allocator",
-        format!("{:.1} µs", micros(&p.task_on_demand) - raw),
+        format!("{:.1} µs", micros(&on_demand) - raw),
     );
     table.info(
         part,
         "of which the harness's HTTP client beyond the raw socket",
-        format!("{:.1} µs", micros(&p.client_round_trip) - raw),
+        format!("{:.1} µs", micros(&client) - raw),
     );
     match &p.native {
         Some(native) => {
@@ -244,15 +253,15 @@ fn part_2(cli: &Cli, server: &stub::Stub, table: &mut Table) -> Result<()> {
             table.info(
                 part,
                 "the same, on-demand allocator",
-                format!("{:.2}×", micros(&p.task_on_demand) / micros(native)),
+                format!("{:.2}×", micros(&on_demand) / micros(native)),
             );
         }
         None => table.info(part, "native SDK peer", "not built (run.sh with BENCH_NATIVE=1)"),
     }
 
-    if placement.ends_with("one core") {
-        eprintln!("part 2: the same with the threads placed by the scheduler");
-        let free = measure(server)?;
+    if is_pinned {
+        eprintln!("part 2: the ratio with the threads placed by the scheduler");
+        let free = measure(server, Scope::Ratio)?;
         let mut line = format!(
             "per task {}; bare round trip {}",
             human(free.task.median),

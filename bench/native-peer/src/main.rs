@@ -9,8 +9,7 @@
 //!
 //! Credentials come from the SDK's default chain (the benchmark sets `AWS_ACCESS_KEY_ID` and
 //! `AWS_SECRET_ACCESS_KEY`, and `AWS_EC2_METADATA_DISABLED=true`). The loop prints one JSON line:
-//! `{"calls":N,"median_ns":..,"p10_ns":..,"p90_ns":..,"mean_ns":..,"samples_ns":[..]}` (every
-//! call's time, in call order).
+//! `{"calls":N,"samples_ns":[..]}` (every call's time, in call order).
 #![forbid(unsafe_code)]
 
 use std::io::Write as _;
@@ -132,16 +131,7 @@ async fn main() -> ExitCode {
                 }
             }
             let samples: Vec<String> = times.iter().map(u64::to_string).collect();
-            times.sort_unstable();
-            let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-            let mean = times.iter().sum::<u64>() / times.len().max(1) as u64;
-            println!(
-                "{{\"calls\":{count},\"median_ns\":{},\"p10_ns\":{},\"p90_ns\":{},\"mean_ns\":{mean},\"samples_ns\":[{}]}}",
-                at(0.5),
-                at(0.1),
-                at(0.9),
-                samples.join(",")
-            );
+            println!("{{\"calls\":{count},\"samples_ns\":[{}]}}", samples.join(","));
             ExitCode::SUCCESS
         }
     }
