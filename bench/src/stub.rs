@@ -16,7 +16,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use lambda_invoke::emulator::{EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY};
+use lambda_invoke::emulator::{
+    EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Loopback, serve_on_loopback,
+};
 use lambda_invoke::{Input, ServiceConnection, Task};
 
 /// The payload every benchmark sends.
@@ -38,13 +40,12 @@ pub struct Request {
 struct Shared {
     first_invoke: Mutex<Option<Request>>,
     next_id: AtomicU64,
-    stopping: AtomicBool,
 }
 
 /// The running stub; stops accepting when dropped.
 #[derive(Debug)]
 pub struct Stub {
-    address: SocketAddr,
+    server: Loopback,
     shared: Arc<Shared>,
 }
 
@@ -60,25 +61,22 @@ impl Stub {
         let shared = Arc::new(Shared {
             first_invoke: Mutex::new(None),
             next_id: AtomicU64::new(1),
-            stopping: AtomicBool::new(false),
         });
-        let (stopping, serving) = (Arc::clone(&shared), Arc::clone(&shared));
-        let address = lambda_invoke::emulator::serve_on_loopback(
-            "bench-stub",
-            move || stopping.stopping.load(Ordering::SeqCst),
-            move |stream| serve(stream, &serving),
-        )?;
-        Ok(Stub { address, shared })
+        let serving = Arc::clone(&shared);
+        let server = serve_on_loopback("bench-stub", move |stream, stopping| {
+            serve(stream, &serving, stopping)
+        })?;
+        Ok(Stub { server, shared })
     }
 
     /// `http://127.0.0.1:PORT`
     pub fn endpoint_url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("http://{}", self.server.address())
     }
 
     /// The address it listens on.
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.server.address()
     }
 
     /// The first `Invoke` request received, if any.
@@ -91,16 +89,8 @@ impl Stub {
     }
 }
 
-impl Drop for Stub {
-    fn drop(&mut self) {
-        self.shared.stopping.store(true, Ordering::SeqCst);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(self.address);
-    }
-}
-
 /// Serves one connection until the client closes it.
-fn serve(stream: TcpStream, shared: &Shared) {
+fn serve(stream: TcpStream, shared: &Shared, stopping: &AtomicBool) {
     if stream.set_nodelay(true).is_err() {
         return;
     }
@@ -114,7 +104,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
             Ok(Some(request)) => request,
             Ok(None) | Err(_) => return,
         };
-        if shared.stopping.load(Ordering::SeqCst) {
+        if stopping.load(Ordering::SeqCst) {
             return;
         }
         let close = header(&request, "connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));

@@ -286,30 +286,54 @@ pub enum Fault {
 }
 
 /// Listens on 127.0.0.1 (a free port) and runs `serve` on a thread of its own for each
-/// connection, until `stopping` says so (checked at each accepted connection: connect once more
-/// to wake the loop). Returns the address. The emulator and the benchmark's stub both use it.
+/// connection, until the returned [`Loopback`] is dropped. `serve` gets the stop flag to check
+/// between requests on a kept-alive connection. The emulator and the benchmark's stub both use it.
 pub fn serve_on_loopback(
     name: &str,
-    stopping: impl Fn() -> bool + Send + 'static,
-    serve: impl Fn(TcpStream) + Send + Sync + 'static,
-) -> std::io::Result<SocketAddr> {
+    serve: impl Fn(TcpStream, &AtomicBool) + Send + Sync + 'static,
+) -> io::Result<Loopback> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let address = listener.local_addr()?;
+    let stopping = Arc::new(AtomicBool::new(false));
     let serve = Arc::new(serve);
     let connection_name = format!("{name}-conn");
+    let accepting = Arc::clone(&stopping);
     thread::Builder::new().name(name.to_owned()).spawn(move || {
         for stream in listener.incoming() {
-            if stopping() {
+            if accepting.load(Ordering::SeqCst) {
                 break;
             }
             let Ok(stream) = stream else { continue };
-            let serve = Arc::clone(&serve);
+            let (serve, stopping) = (Arc::clone(&serve), Arc::clone(&accepting));
             let _ = thread::Builder::new()
                 .name(connection_name.clone())
-                .spawn(move || serve(stream));
+                .spawn(move || serve(stream, &stopping));
         }
     })?;
-    Ok(address)
+    Ok(Loopback { address, stopping })
+}
+
+/// A server started by [`serve_on_loopback`]; stops accepting, and its connections stop
+/// answering, when dropped.
+#[derive(Debug)]
+pub struct Loopback {
+    address: SocketAddr,
+    stopping: Arc<AtomicBool>,
+}
+
+impl Loopback {
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_millis(200));
+    }
 }
 
 /// The emulator's configuration.
@@ -461,7 +485,6 @@ struct Shared {
     requests: Mutex<Vec<RecordedRequest>>,
     faults: Mutex<VecDeque<Fault>>,
     next_id: AtomicU64,
-    stopping: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -471,14 +494,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// A running emulator; stops when dropped.
 pub struct Emulator {
-    address: SocketAddr,
+    server: Loopback,
     shared: Arc<Shared>,
 }
 
 impl fmt::Debug for Emulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Emulator")
-            .field("address", &self.address)
+            .field("address", &self.server.address)
             .finish()
     }
 }
@@ -492,25 +515,22 @@ impl Emulator {
             requests: Mutex::new(Vec::new()),
             faults: Mutex::new(VecDeque::new()),
             next_id: AtomicU64::new(1),
-            stopping: AtomicBool::new(false),
         });
-        let (stopping, serving) = (Arc::clone(&shared), Arc::clone(&shared));
-        let address = serve_on_loopback(
-            "lambda-emulator",
-            move || stopping.stopping.load(Ordering::SeqCst),
-            move |stream| serve_connection(stream, &serving),
-        )?;
-        Ok(Emulator { address, shared })
+        let serving = Arc::clone(&shared);
+        let server = serve_on_loopback("lambda-emulator", move |stream, stopping| {
+            serve_connection(stream, &serving, stopping)
+        })?;
+        Ok(Emulator { server, shared })
     }
 
     /// `http://127.0.0.1:PORT`
     pub fn endpoint_url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("http://{}", self.server.address)
     }
 
     /// The address it listens on.
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.server.address
     }
 
     /// Every request received so far.
@@ -524,16 +544,8 @@ impl Emulator {
     }
 }
 
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        self.shared.stopping.store(true, Ordering::SeqCst);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect_timeout(&self.address, Duration::from_millis(200));
-    }
-}
-
 /// Serves requests on one connection until the client closes it.
-fn serve_connection(stream: TcpStream, shared: &Shared) {
+fn serve_connection(stream: TcpStream, shared: &Shared, stopping: &AtomicBool) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
     let Ok(write_half) = stream.try_clone() else {
         return;
@@ -563,7 +575,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
             .header("connection")
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));
         lock(&shared.requests).push(request.clone());
-        if shared.stopping.load(Ordering::SeqCst) {
+        if stopping.load(Ordering::SeqCst) {
             return;
         }
         let answer = match fault {
