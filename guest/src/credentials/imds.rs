@@ -218,6 +218,14 @@ mod tests {
         })
     }
 
+    /// Whether `request` carries the session token `TOKEN` the fakes hand out.
+    fn carries_token(request: &Request) -> bool {
+        request
+            .headers
+            .iter()
+            .any(|h| h.name == "x-aws-ec2-metadata-token" && h.value == "TOKEN")
+    }
+
     const CREDS: &str = r#"{"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"imds-secret","Token":"imds-token","Expiration":"2030-01-01T00:00:00Z"}"#;
 
     #[test]
@@ -232,11 +240,7 @@ mod tests {
         assert_eq!(provide(&mut fake, &context).unwrap().access_key_id, "ASIAIMDS");
         let puts = fake.requests.iter().filter(|r| r.method == Method::Put).count();
         assert_eq!(puts, 1, "one token for both");
-        assert!(fake.requests[1..].iter().all(|r| {
-            r.headers
-                .iter()
-                .any(|h| h.name == "x-aws-ec2-metadata-token" && h.value == "TOKEN")
-        }));
+        assert!(fake.requests[1..].iter().all(carries_token));
 
         // And one timeout when IMDS is not there: the credentials do not ask again.
         let context = Context::for_test("sa-east-1");
@@ -266,12 +270,7 @@ mod tests {
             host.requests[2].url,
             "http://169.254.169.254/latest/meta-data/iam/security-credentials/my-role"
         );
-        assert!(
-            host.requests[2]
-                .headers
-                .iter()
-                .any(|h| h.name == "x-aws-ec2-metadata-token" && h.value == "TOKEN")
-        );
+        assert!(carries_token(&host.requests[2]));
         assert_eq!(host.secrets, ["TOKEN", "imds-secret", "imds-token"]);
     }
 
