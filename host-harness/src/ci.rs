@@ -54,17 +54,19 @@ const BREAK: &[u8] = "\u{200B}".as_bytes();
 ///
 /// Plain output is returned as it is.
 pub fn inert(convention: Convention, text: &[u8]) -> Vec<u8> {
+    let is_marker: fn(&[u8], bool) -> bool = match convention {
+        Convention::Plain => return text.to_vec(),
+        Convention::Azure => |rest, _| rest.starts_with(b"##vso[") || rest.starts_with(b"##["),
+        Convention::GitHub => {
+            |rest, line_start| rest.starts_with(b"##[") || (line_start && rest.starts_with(b"::"))
+        }
+    };
     let mut out = Vec::with_capacity(text.len());
     let mut line_start = true;
     let mut i = 0;
     while i < text.len() {
         let rest = &text[i..];
-        let marker = match convention {
-            Convention::Plain => false,
-            Convention::Azure => rest.starts_with(b"##vso[") || rest.starts_with(b"##["),
-            Convention::GitHub => rest.starts_with(b"##[") || (line_start && rest.starts_with(b"::")),
-        };
-        if marker {
+        if is_marker(rest, line_start) {
             out.push(rest[0]);
             out.extend_from_slice(BREAK);
             i += 1;
@@ -89,9 +91,11 @@ pub fn inert(convention: Convention, text: &[u8]) -> Vec<u8> {
 
 /// The length of the UTF-8 character `bytes` starts with, or 1 when it does not start with one.
 fn char_length(bytes: &[u8]) -> usize {
+    if bytes[0] < 0x80 {
+        return 1;
+    }
     (2..=4.min(bytes.len()))
         .find(|&n| std::str::from_utf8(&bytes[..n]).is_ok())
-        .filter(|_| bytes[0] >= 0x80)
         .unwrap_or(1)
 }
 
