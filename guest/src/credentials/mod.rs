@@ -271,6 +271,14 @@ mod tests {
         }
     }
 
+    /// [`resolve`] in us-east-1, as the first step of a run (no IMDS session yet).
+    fn resolve_in_new_run(
+        host: &mut FakeHost,
+        connection: Option<&ServiceConnection>,
+    ) -> Result<Credentials, TaskError> {
+        resolve(host, "us-east-1", connection, &imds::Kept::default())
+    }
+
     fn everywhere() -> FakeHost {
         FakeHost::default()
             .with_env("AWS_EC2_METADATA_DISABLED", "true")
@@ -284,31 +292,23 @@ mod tests {
     #[test]
     fn first_configured_source_wins() {
         let mut host = everywhere();
-        let c = resolve(
+        let c = resolve_in_new_run(
             &mut host,
-            "us-east-1",
             Some(&connection("AKIDINPUT", "secret-from-input", None)),
-            &imds::Kept::default(),
         )
         .unwrap();
         assert_eq!((c.access_key_id.as_str(), c.session_token), ("AKIDINPUT", None));
         assert_eq!(host.secrets, ["secret-from-input"]);
 
         let mut host = everywhere();
-        let c = resolve(
-            &mut host,
-            "us-east-1",
-            Some(&connection("", " ", None)),
-            &imds::Kept::default(),
-        )
-        .unwrap();
+        let c = resolve_in_new_run(&mut host, Some(&connection("", " ", None))).unwrap();
         assert_eq!(c.access_key_id, "AKIDVARIABLES");
         assert_eq!(c.session_token.as_deref(), Some("token-from-variables"));
         assert_eq!(host.secrets, ["secret-from-variables", "token-from-variables"]);
 
         let mut host = everywhere();
         host.vars.clear();
-        let c = resolve(&mut host, "us-east-1", None, &imds::Kept::default()).unwrap();
+        let c = resolve_in_new_run(&mut host, None).unwrap();
         assert_eq!(c.access_key_id, "AKIDENVIRONMENT");
         assert!(c.source.contains("AWS_ACCESS_KEY_ID"), "{}", c.source);
     }
@@ -316,17 +316,12 @@ mod tests {
     #[test]
     fn a_half_configured_source_stops_the_chain() {
         let mut host = everywhere();
-        match resolve(
-            &mut host,
-            "us-east-1",
-            Some(&connection("AKIDINPUT", "", None)),
-            &imds::Kept::default(),
-        ) {
+        match resolve_in_new_run(&mut host, Some(&connection("AKIDINPUT", "", None))) {
             Err(TaskError::CredentialsInvalid(m)) => assert!(m.contains("define or omit both"), "{m}"),
             other => panic!("{other:?}"),
         }
         let mut host = everywhere().with_var("AWS.AccessKeyID", "");
-        match resolve(&mut host, "us-east-1", None, &imds::Kept::default()) {
+        match resolve_in_new_run(&mut host, None) {
             Err(TaskError::CredentialsInvalid(m)) => {
                 assert!(
                     m.contains("AWS.SecretAccessKey is set but AWS.AccessKeyID is not"),
@@ -345,7 +340,7 @@ mod tests {
     #[test]
     fn nothing_configured_lists_what_was_looked_at() {
         let mut host = FakeHost::default().with_env("AWS_EC2_METADATA_DISABLED", "true");
-        match resolve(&mut host, "us-east-1", None, &imds::Kept::default()) {
+        match resolve_in_new_run(&mut host, None) {
             Err(TaskError::CredentialsNotFound(m)) => {
                 for source in [
                     "service connection",
@@ -367,7 +362,7 @@ mod tests {
     #[test]
     fn debug_never_shows_secrets() {
         let mut host = everywhere();
-        let c = resolve(&mut host, "us-east-1", None, &imds::Kept::default()).unwrap();
+        let c = resolve_in_new_run(&mut host, None).unwrap();
         let shown = format!("{c:?}");
         assert!(
             shown.contains("** redacted **")
