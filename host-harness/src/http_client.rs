@@ -1164,7 +1164,7 @@ mod tests {
     #[derive(Debug)]
     struct Recorder {
         buffers: ureq::unversioned::transport::LazyBuffers,
-        writes: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+        writes: Writes,
         open_checks: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     }
 
@@ -1189,14 +1189,12 @@ mod tests {
         }
     }
 
+    /// What a [`Recorder`] transmitted, one entry per transmission.
     type Writes = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
 
-    fn one_write_over_recorder(output_buffer: usize) -> (OneWrite, Writes) {
-        let (transport, writes, _) = one_write_counting_checks(output_buffer);
-        (transport, writes)
-    }
-
-    fn one_write_counting_checks(
+    /// A [`OneWrite`] over a [`Recorder`] with an output buffer of `output_buffer` bytes: the
+    /// transport, its transmissions and its count of open checks.
+    fn one_write_over_recorder(
         output_buffer: usize,
     ) -> (OneWrite, Writes, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
         let writes = Writes::default();
@@ -1212,7 +1210,7 @@ mod tests {
     #[test]
     fn an_idle_connection_is_checked_once_between_requests() {
         use std::sync::atomic::Ordering::SeqCst;
-        let (mut transport, _, checks) = one_write_counting_checks(1024);
+        let (mut transport, _, checks) = one_write_over_recorder(1024);
         // Trusted for an hour here, so that a preempted test cannot see a finding expire.
         transport.open_check_valid = Duration::from_secs(3600);
         transmit(&mut transport, b"GET / HTTP/1.1\r\n\r\n");
@@ -1231,31 +1229,32 @@ mod tests {
         assert_eq!(checks.load(SeqCst), 3, "an old finding is checked again");
     }
 
+    /// A timeout far off, for `reason`.
+    fn long_timeout(reason: ureq::Timeout) -> NextTimeout {
+        NextTimeout {
+            after: LONG.into(),
+            reason,
+            per_read: None,
+            per_write: None,
+        }
+    }
+
     /// What ureq does: fill the output buffer, then transmit that much.
     fn transmit(transport: &mut OneWrite, bytes: &[u8]) {
         transport.buffers().output()[..bytes.len()].copy_from_slice(bytes);
-        let timeout = NextTimeout {
-            after: LONG.into(),
-            reason: ureq::Timeout::SendBody,
-            per_read: None,
-            per_write: None,
-        };
+        let timeout = long_timeout(ureq::Timeout::SendBody);
         transport.transmit_output(bytes.len(), timeout).unwrap();
     }
 
     fn wait_for_answer(transport: &mut OneWrite) {
-        let timeout = NextTimeout {
-            after: LONG.into(),
-            reason: ureq::Timeout::RecvResponse,
-            per_read: None,
-            per_write: None,
-        };
-        transport.maybe_await_input(timeout).unwrap();
+        transport
+            .maybe_await_input(long_timeout(ureq::Timeout::RecvResponse))
+            .unwrap();
     }
 
     #[test]
     fn a_request_head_and_body_go_out_in_one_write() {
-        let (mut transport, writes) = one_write_over_recorder(128 * 1024);
+        let (mut transport, writes, _) = one_write_over_recorder(128 * 1024);
         transmit(&mut transport, b"POST /f HTTP/1.1\r\ncontent-length: 2\r\n\r\n");
         transmit(&mut transport, b"{}");
         assert!(
@@ -1279,7 +1278,7 @@ mod tests {
         // Three 40 KiB pieces through a 16 KiB output buffer: what is held is written out,
         // in output-buffer pieces, once it reaches the limit; the rest when the answer is
         // awaited. Nothing is lost, duplicated or reordered.
-        let (mut transport, writes) = one_write_over_recorder(16 * 1024);
+        let (mut transport, writes, _) = one_write_over_recorder(16 * 1024);
         let pieces: Vec<Vec<u8>> = (0..3u8).map(|i| vec![b'a' + i; 40 * 1024]).collect();
         let written = |writes: &Writes| writes.lock().unwrap().concat();
         transmit_in_parts(&mut transport, &pieces[0]);
